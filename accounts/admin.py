@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import Notification, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = (
+        "username",
+        "display_name",
+        "telegram_id",
+        "telegram_username",
+        "language",
+        "stars_balance",
+        "stars_held",
+        "is_suspended",
+        "is_staff",
+        "date_joined",
+    )
+    list_filter = ("is_staff", "is_suspended", "language", "is_active")
+    search_fields = ("username", "telegram_username", "first_name", "last_name", "=telegram_id")
+    readonly_fields = ("stars_balance", "stars_held", "telegram_id", "last_login", "date_joined")
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,
+        (
+            _("Telegram"),
+            {"fields": ("telegram_id", "telegram_username", "photo_url", "language")},
+        ),
+        (_("Stars"), {"fields": ("stars_balance", "stars_held", "is_suspended")}),
+    )
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("id", "recipient", "kind", "channel", "status", "attempts", "created_at", "sent_at")
+    list_filter = ("status", "channel", "kind")
+    list_select_related = ("recipient",)
+    raw_id_fields = ("recipient",)
+    search_fields = ("=recipient__telegram_id", "recipient__username", "kind", "event_key")
+    readonly_fields = ("created_at", "updated_at", "sent_at", "attempts", "last_error")

@@ -1,0 +1,22 @@
+"""Fixtures shared by every app's tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.conf import settings as django_settings
+
+from telegrambot.tests.fake_botapi import FakeBotAPI
+
+
+@pytest.fixture
+def fake_botapi(settings) -> Iterator[FakeBotAPI]:
+    """A fake Bot API server on 127.0.0.1; every Bot API caller in the project is
+    pointed at it through TELEGRAM_API_BASE_URL."""
+    server = FakeBotAPI(django_settings.TELEGRAM_BOT_TOKEN).start()
+    settings.TELEGRAM_API_BASE_URL = server.root
+    try:
+        yield server
+    finally:
+        server.stop()
