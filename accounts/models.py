@@ -22,13 +22,19 @@ class User(AbstractUser):
     the database refuses a negative value whatever the code does.
     """
 
-    telegram_id = models.BigIntegerField(_("Telegram id"), unique=True, null=True, blank=True)
-    telegram_username = models.CharField(_("Telegram username"), max_length=64, blank=True)
+    telegram_id = models.BigIntegerField(
+        _("Telegram id"), unique=True, null=True, blank=True
+    )
+    telegram_username = models.CharField(
+        _("Telegram username"), max_length=64, blank=True
+    )
     photo_url = models.URLField(_("photo URL"), max_length=512, blank=True)
     language = models.CharField(
         _("language"), max_length=8, choices=Language.choices, blank=True
     )
-    stars_balance = models.BigIntegerField(_("available stars"), default=0, editable=False)
+    stars_balance = models.BigIntegerField(
+        _("available stars"), default=0, editable=False
+    )
     stars_held = models.BigIntegerField(_("held stars"), default=0, editable=False)
     is_suspended = models.BooleanField(_("suspended"), default=False)
 

@@ -15,9 +15,12 @@ update_id_var: contextvars.ContextVar[int | None] = contextvars.ContextVar(
     "update_id", default=None
 )
 
-_STANDARD_ATTRS = set(
-    logging.LogRecord("", 0, "", 0, "", (), None).__dict__
-) | {"message", "asctime", "request_id", "update_id"}
+_STANDARD_ATTRS = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
+    "message",
+    "asctime",
+    "request_id",
+    "update_id",
+}
 
 
 class ContextFilter(logging.Filter):

@@ -290,7 +290,9 @@ PUSH_NOTIFICATION_SERVICE_KEY = env.str("PUSH_NOTIFICATION_SERVICE_KEY", default
 EMAIL_BACKEND = env.str(
     "EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
 )
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Bot-Auction <noreply@localhost>")
+DEFAULT_FROM_EMAIL = env.str(
+    "DEFAULT_FROM_EMAIL", default="Bot-Auction <noreply@localhost>"
+)
 
 # LOGGING: one JSON line per event, carrying the request or update id.
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

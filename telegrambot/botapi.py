@@ -22,7 +22,11 @@ class BotAPIError(Exception):
     retriable = True
 
     def __init__(
-        self, description: str, *, error_code: int | None = None, retry_after: int | None = None
+        self,
+        description: str,
+        *,
+        error_code: int | None = None,
+        retry_after: int | None = None,
     ) -> None:
         super().__init__(description)
         self.description = description

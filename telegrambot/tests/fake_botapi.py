@@ -50,7 +50,11 @@ class TgUser:
     language_code: str | None = "en"
 
     def as_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        data: dict[str, Any] = {
+            "id": self.id,
+            "is_bot": False,
+            "first_name": self.first_name,
+        }
         for key in ("last_name", "username", "language_code"):
             value = getattr(self, key)
             if value is not None:
@@ -58,7 +62,11 @@ class TgUser:
         return data
 
     def chat(self) -> dict[str, Any]:
-        chat: dict[str, Any] = {"id": self.id, "type": "private", "first_name": self.first_name}
+        chat: dict[str, Any] = {
+            "id": self.id,
+            "type": "private",
+            "first_name": self.first_name,
+        }
         if self.username:
             chat["username"] = self.username
         return chat
@@ -80,7 +88,9 @@ class _Failure:
 
 
 class FakeBotAPI:
-    def __init__(self, token: str, *, bot_username: str = "bot_auction_test_bot") -> None:
+    def __init__(
+        self, token: str, *, bot_username: str = "bot_auction_test_bot"
+    ) -> None:
         self.token = token
         self.bot_id = int(token.split(":", 1)[0])
         self.bot_username = bot_username
@@ -156,12 +166,18 @@ class FakeBotAPI:
         with self._cond:
             while True:
                 for call in self.calls[after:]:
-                    if call.method == method and (predicate is None or predicate(call.params)):
+                    if call.method == method and (
+                        predicate is None or predicate(call.params)
+                    ):
                         return call
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    seen = [(c.method, c.params.get("text")) for c in self.calls[after:]]
-                    raise AssertionError(f"the bot never called {method}; it called {seen}")
+                    seen = [
+                        (c.method, c.params.get("text")) for c in self.calls[after:]
+                    ]
+                    raise AssertionError(
+                        f"the bot never called {method}; it called {seen}"
+                    )
                 self._cond.wait(remaining)
 
     def mark(self) -> int:
@@ -201,7 +217,9 @@ class FakeBotAPI:
         }
         if text.startswith("/"):
             command = text.split()[0]
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+            message["entities"] = [
+                {"type": "bot_command", "offset": 0, "length": len(command)}
+            ]
         return self.push_update({"message": message})
 
     def press_button(
@@ -282,7 +300,11 @@ class FakeBotAPI:
     def _handle(self, request: BaseHTTPRequestHandler) -> None:
         parts = urlsplit(request.path).path.strip("/").split("/")
         if len(parts) != 2 or parts[0] != f"bot{self.token}":
-            self._reply(request, HTTPStatus.NOT_FOUND, {"ok": False, "error_code": 404, "description": "Not Found"})
+            self._reply(
+                request,
+                HTTPStatus.NOT_FOUND,
+                {"ok": False, "error_code": 404, "description": "Not Found"},
+            )
             return
         method = parts[1]
         params = self._parse_body(request)
@@ -339,7 +361,9 @@ class FakeBotAPI:
         return params
 
     @staticmethod
-    def _reply(request: BaseHTTPRequestHandler, status: int, body: dict[str, Any]) -> None:
+    def _reply(
+        request: BaseHTTPRequestHandler, status: int, body: dict[str, Any]
+    ) -> None:
         data = json.dumps(body).encode()
         request.send_response(status)
         request.send_header("Content-Type", "application/json")
@@ -368,7 +392,10 @@ class FakeBotAPI:
             "from": self._bot_user(),
             **extra,
         }
-        if isinstance(params.get("reply_markup"), dict) and "inline_keyboard" in params["reply_markup"]:
+        if (
+            isinstance(params.get("reply_markup"), dict)
+            and "inline_keyboard" in params["reply_markup"]
+        ):
             message["reply_markup"] = params["reply_markup"]
         return message
 
@@ -394,7 +421,9 @@ class FakeBotAPI:
         return self._message(params, text=params.get("text", ""))
 
     def _api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
-        return self._message(params, text=params.get("text", ""), edit_date=int(time.time()))
+        return self._message(
+            params, text=params.get("text", ""), edit_date=int(time.time())
+        )
 
     def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
         return self._message(params, text="…", edit_date=int(time.time()))
@@ -402,7 +431,9 @@ class FakeBotAPI:
     def _api_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
         return self._message(
             params,
-            photo=[{"file_id": "photo", "file_unique_id": "photo", "width": 1, "height": 1}],
+            photo=[
+                {"file_id": "photo", "file_unique_id": "photo", "width": 1, "height": 1}
+            ],
             caption=params.get("caption", ""),
         )
 

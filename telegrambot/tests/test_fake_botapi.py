@@ -13,8 +13,14 @@ def test_the_sync_client_reaches_the_fake_server(fake_botapi):
 
 
 def test_the_sync_client_turns_errors_into_typed_exceptions(fake_botapi):
-    fake_botapi.fail_next("sendMessage", error_code=403, description="Forbidden: bot was blocked by the user")
-    fake_botapi.fail_next("sendMessage", error_code=429, description="Too Many Requests", retry_after=3)
+    fake_botapi.fail_next(
+        "sendMessage",
+        error_code=403,
+        description="Forbidden: bot was blocked by the user",
+    )
+    fake_botapi.fail_next(
+        "sendMessage", error_code=429, description="Too Many Requests", retry_after=3
+    )
 
     with pytest.raises(BotAPIForbidden):
         bot_api_call("sendMessage", chat_id=1, text="x")
