@@ -12,6 +12,7 @@ given Bot API error, to exercise retries, flood control and blocked users.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import threading
@@ -353,10 +354,8 @@ class FakeBotAPI:
         for key, values in parse_qs(raw.decode(), keep_blank_values=True).items():
             value: Any = values[-1]
             if key in JSON_FIELDS:
-                try:
+                with contextlib.suppress(ValueError):
                     value = json.loads(value)
-                except ValueError:
-                    pass
             params[key] = value
         return params
 
