@@ -39,7 +39,7 @@ migrate: install
 run: install compilemessages static migrate
 	$(PY) manage.py seed_demo
 	@echo "Bot-Auction on http://127.0.0.1:$(PORT)  (Ctrl-C stops everything)"
-	PORT=$(PORT) $(BIN)/honcho -f Procfile start web worker $(if $(TELEGRAM_BOT_TOKEN),bot,$(if $(shell grep -s '^TELEGRAM_BOT_TOKEN=.' .env),bot,))
+	WEB_PORT=$(PORT) $(BIN)/honcho -f Procfile start web worker $(if $(TELEGRAM_BOT_TOKEN),bot,$(if $(shell grep -s '^TELEGRAM_BOT_TOKEN=.' .env),bot,))
 
 test: install browser compilemessages
 	$(BIN)/pytest
