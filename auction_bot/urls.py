@@ -6,10 +6,13 @@ from django.contrib import admin
 from django.urls import include, path
 from django_otp.admin import OTPAdminSite
 
+from accounts.forms import StaffAdminAuthenticationForm
+
 from . import views
 
 # Staff reach the back office only with a verified second factor (TOTP).
 admin.site.__class__ = OTPAdminSite
+admin.site.login_form = StaffAdminAuthenticationForm
 
 urlpatterns = [
     path("", views.home, name="home"),
