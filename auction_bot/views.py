@@ -34,7 +34,11 @@ def _check_broker() -> None:
         conn.ensure_connection(max_retries=1, timeout=2)
 
 
-HEALTH_CHECKS = {"database": _check_database, "cache": _check_cache, "broker": _check_broker}
+HEALTH_CHECKS = {
+    "database": _check_database,
+    "cache": _check_cache,
+    "broker": _check_broker,
+}
 
 
 @never_cache
@@ -46,7 +50,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
         try:
             check()
         except Exception as exc:  # noqa: BLE001 - any failure means "down"
-            logger.warning("health check failed", extra={"check": name, "error": str(exc)})
+            logger.warning(
+                "health check failed", extra={"check": name, "error": str(exc)}
+            )
             results[name] = "down"
         else:
             results[name] = "ok"
