@@ -275,7 +275,9 @@ def test_the_refusal_is_shown_in_the_users_language(client):
     response = telegram_login(client, {**telegram_fields(), "hash": "0" * 64})
 
     assert response.status_code == 400
-    assert 'lang="ru"' in response.content.decode()
+    html = response.content.decode()
+    assert 'lang="ru"' in html
+    assert "Не удалось проверить данные входа через Telegram" in html
 
 
 def test_with_no_bot_token_configured_nothing_is_accepted(client, settings):
