@@ -262,6 +262,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "auction_bot.celery.heartbeat",
         "schedule": crontab(minute="*/5"),
     },
+    "payments-subscriptions-sweep": {
+        "task": "payments.tasks.subscriptions_sweep",
+        "schedule": timedelta(minutes=10),
+    },
 }
 
 # TELEGRAM
