@@ -110,7 +110,7 @@ def test_the_callback_page_posts_telegrams_fragment_back(client):
     response = client.get(callback)
 
     assert response.status_code == 200
-    assert b"telegram/js/telegram.js" in response.content
+    assert b"js/telegram-callback.js" in response.content
 
 
 def test_a_returning_user_is_logged_in_and_their_telegram_details_refreshed(client):
