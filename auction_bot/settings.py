@@ -235,6 +235,8 @@ if not CELERY_BROKER_URL:
     # it drains a few hundred tasks a second, plenty for one machine.
     CELERY_BROKER_URL = f"sqla+sqlite:///{BASE_DIR / 'celery-broker.sqlite3'}"
 CELERY_RESULT_BACKEND = None
+# Deployments (or test runs) that share one broker keep apart by queue name.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
@@ -294,6 +296,9 @@ SUBSCRIPTION_DAYS = env.int("SUBSCRIPTION_DAYS", default=30)
 
 # NOTIFICATIONS
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=6)
+# Telegram allows a bot about 30 messages a second in all; stay a little under it
+# (shared by every worker through the cache when it is Redis; 0 turns it off).
+TELEGRAM_MESSAGES_PER_SECOND = env.int("TELEGRAM_MESSAGES_PER_SECOND", default=25)
 EMAIL_SERVICE_API_KEY = env.str("EMAIL_SERVICE_API_KEY", default="")
 PUSH_NOTIFICATION_SERVICE_KEY = env.str("PUSH_NOTIFICATION_SERVICE_KEY", default="")
 EMAIL_BACKEND = env.str(
