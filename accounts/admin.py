@@ -3,8 +3,10 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .models import Notification, User
+from .services_notifications import notifications_retry
 
 
 @admin.register(User)
@@ -42,3 +44,19 @@ class NotificationAdmin(admin.ModelAdmin):
     raw_id_fields = ("recipient",)
     search_fields = ("=recipient__telegram_id", "recipient__username", "kind", "event_key")
     readonly_fields = ("created_at", "updated_at", "sent_at", "attempts", "last_error")
+    actions = ("retry_delivery",)
+
+    @admin.action(description=_("Retry delivery of the failed ones"))
+    def retry_delivery(self, request, queryset) -> None:
+        count = notifications_retry(
+            notification_ids=list(queryset.values_list("pk", flat=True))
+        )
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d notification queued for delivery again.",
+                "%(count)d notifications queued for delivery again.",
+                count,
+            )
+            % {"count": count},
+        )

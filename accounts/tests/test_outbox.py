@@ -11,6 +11,8 @@ from datetime import timedelta
 import pytest
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone, translation
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services_notifications
 from accounts.models import Notification
@@ -20,7 +22,7 @@ from accounts.services_notifications import CLAIM_LEASE, notifications_retry
 from accounts.tasks import notification_deliver, notifications_requeue_stuck
 from auction_bot.celery import app as celery_app
 
-from .factories import NotificationFactory, UserFactory
+from .factories import NotificationFactory, SuperUserFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -366,3 +368,29 @@ def test_two_workers_delivering_the_same_notification_send_it_once(fake_botapi):
     assert sorted(outcomes) == ["sent"] + ["skipped"] * (workers - 1)
     assert len(fake_botapi.calls_to("sendMessage")) == 1
     assert Notification.objects.get(pk=notification.pk).status == "sent"
+
+
+def test_staff_retry_failed_notifications_from_the_admin(
+    client, fake_botapi, celery_eager, django_capture_on_commit_callbacks
+):
+    staff = SuperUserFactory()
+    device = TOTPDevice.objects.create(user=staff, name="phone", confirmed=True)
+    client.force_login(staff)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id  # passed the second factor
+    session.save()
+    failed = NotificationFactory(
+        status=Notification.Status.FAILED, attempts=6, last_error="502: Bad Gateway"
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/accounts/notification/",
+            {"action": "retry_delivery", "_selected_action": [failed.pk]},
+            follow=True,
+        )
+
+    assert "1 notification queued for delivery again." in response.content.decode()
+    assert len(fake_botapi.sent_texts(failed.recipient.telegram_id)) == 1
+    failed.refresh_from_db()
+    assert failed.status == Notification.Status.SENT
