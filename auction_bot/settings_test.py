@@ -20,7 +20,10 @@ TELEGRAM_API_BASE_URL = "http://127.0.0.1:9"  # tests point this at the fake Bot
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file, not :memory:, so that threads (the bot, a Celery worker) share it.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db" / "test.sqlite3")}
+    # One file per test process, so two test runs on one machine never share it.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(BASE_DIR / ".test-db" / f"test-{os.getpid()}.sqlite3")
+    }
 if REDIS_URL:
     CACHES["default"]["KEY_PREFIX"] = f"test-{_worker}"
 STORAGES["staticfiles"] = {  # noqa: F405
