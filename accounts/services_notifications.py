@@ -52,12 +52,8 @@ logger = logging.getLogger(__name__)
 
 # Longer than notification_deliver's hard time limit (accounts/tasks.py).
 CLAIM_LEASE = timedelta(minutes=2)
-# A fresh row is delivered by the task queued on commit; the sweep leaves it alone
-# for this long so that it does not queue every new row a second time.
-FRESH_GRACE = timedelta(minutes=1)
 BACKOFF_BASE_SECONDS = 15
 BACKOFF_MAX_SECONDS = 60 * 60
-SWEEP_BATCH = 500
 SEND_COUNTER_KEY = "telegram-sends"
 
 
@@ -122,22 +118,6 @@ def notification_deliver_one(*, notification_id: int) -> DeliveryResult:
     except BotAPIError as exc:
         return _record_error(notification, exc)
     return _record_sent(notification)
-
-
-def notifications_due_ids(*, limit: int = SWEEP_BATCH) -> list[int]:
-    """Pending notifications that nobody is delivering: a retry that has come due,
-    a claim whose lease ran out (its worker died), or a fresh row whose on-commit
-    task never ran (the broker was down, the process exited)."""
-    now = timezone.now()
-    return list(
-        Notification.objects.filter(status=Notification.Status.PENDING)
-        .filter(
-            Q(next_attempt_at__lte=now)
-            | Q(next_attempt_at__isnull=True, created_at__lte=now - FRESH_GRACE)
-        )
-        .order_by("pk")
-        .values_list("pk", flat=True)[:limit]
-    )
 
 
 def notifications_retry(*, notification_ids: list[int]) -> int:

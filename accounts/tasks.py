@@ -10,7 +10,8 @@ import logging
 
 from celery import shared_task
 
-from .services_notifications import notification_deliver_one, notifications_due_ids
+from .selectors import notifications_due_ids
+from .services_notifications import notification_deliver_one
 
 logger = logging.getLogger(__name__)
 
