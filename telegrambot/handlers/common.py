@@ -95,6 +95,8 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _apologise(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.effective_chat is None and update.effective_user is None:
+        return  # e.g. a poll update: there is nobody to tell
     try:
         language = await language_for(update.effective_user)
     except Exception:
