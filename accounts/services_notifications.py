@@ -126,6 +126,7 @@ def notifications_retry(*, notification_ids: list[int]) -> int:
     from .tasks import notification_deliver
 
     with transaction.atomic(durable=True):
+        # Locked so that two staff pressing "retry" at once queue each row once.
         ids = list(
             Notification.objects.select_for_update()
             .filter(pk__in=notification_ids, status=Notification.Status.FAILED)

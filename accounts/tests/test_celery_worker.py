@@ -100,17 +100,15 @@ def worker_botapi() -> Iterator[FakeBotAPI]:
 
 @pytest.fixture(scope="module")
 def celery_worker(
-    worker_botapi, django_db_setup, django_db_blocker, tmp_path_factory
+    worker_botapi, django_db_setup, tmp_path_factory
 ) -> Iterator[tuple[FakeBotAPI, Path]]:
     """One worker process for the module: starting one takes seconds."""
     tmp_path = tmp_path_factory.mktemp("celery")
     queue = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{uuid.uuid4().hex}"
     broker_url = settings.REDIS_URL or f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}"
-    with django_db_blocker.unblock():
-        database_env = _database_env()
     env = {
         **os.environ,
-        **database_env,
+        **_database_env(),
         "DJANGO_SETTINGS_MODULE": "auction_bot.settings",
         "DEBUG": "1",
         "SECRET_KEY": "celery-worker-test",
