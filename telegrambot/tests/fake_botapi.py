@@ -88,6 +88,14 @@ class _Failure:
     times: int
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client closing a long poll mid-answer is normal at bot shutdown.
+        pass
+
+
 class FakeBotAPI:
     def __init__(
         self, token: str, *, bot_username: str = "bot_auction_test_bot"
@@ -120,7 +128,7 @@ class FakeBotAPI:
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _QuietServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
@@ -368,7 +376,9 @@ class FakeBotAPI:
         request.send_header("Content-Type", "application/json")
         request.send_header("Content-Length", str(len(data)))
         request.end_headers()
-        request.wfile.write(data)
+        # The client may have given up (a long poll cancelled at shutdown).
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            request.wfile.write(data)
 
     # -- methods ----------------------------------------------------------------
     def _bot_user(self) -> dict[str, Any]:
