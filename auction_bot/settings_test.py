@@ -21,6 +21,7 @@ _worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file, not :memory:, so that threads (the bot, a Celery worker) share it.
     # One file per test process, so two test runs on one machine never share it.
+    (BASE_DIR / ".test-db").mkdir(exist_ok=True)
     DATABASES["default"]["TEST"] = {
         "NAME": str(BASE_DIR / ".test-db" / f"test-{os.getpid()}.sqlite3")
     }
