@@ -7,6 +7,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from auction_bot.errors import DomainError
 
 from .models import Language, Notification, User
 
@@ -33,28 +36,22 @@ def user_get_or_create_from_telegram(
     """Find the person by Telegram id or create them; refresh what Telegram says
     about them. The bot's /start and the web log-in both come through here, so one
     person is one user whichever door they use first."""
+    fields = {
+        "telegram_id": telegram_id,
+        "username": username,
+        "first_name": first_name,
+        "last_name": last_name,
+        "language_code": language_code,
+        "photo_url": photo_url,
+    }
     try:
         with transaction.atomic():
-            user, created = _user_upsert_from_telegram(
-                telegram_id=telegram_id,
-                username=username,
-                first_name=first_name,
-                last_name=last_name,
-                language_code=language_code,
-                photo_url=photo_url,
-            )
+            user, created = _user_upsert_from_telegram(**fields)
     except IntegrityError:
         # Two first contacts at once (a double-tapped /start, or bot and web in the
         # same second): the other one created the row; update it instead.
         with transaction.atomic():
-            user, created = _user_upsert_from_telegram(
-                telegram_id=telegram_id,
-                username=username,
-                first_name=first_name,
-                last_name=last_name,
-                language_code=language_code,
-                photo_url=photo_url,
-            )
+            user, created = _user_upsert_from_telegram(**fields)
     if created:
         logger.info("user created from telegram", extra={"user_id": user.pk})
     return user, created
@@ -91,9 +88,6 @@ def _user_upsert_from_telegram(
 
 def user_set_language(*, user: User, language: str) -> User:
     if language not in SUPPORTED_LANGUAGES:
-        from auction_bot.errors import DomainError
-        from django.utils.translation import gettext_lazy as _
-
         raise DomainError(_("This language is not supported."))
     User.objects.filter(pk=user.pk).update(language=language)
     user.language = language
