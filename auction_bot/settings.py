@@ -294,6 +294,12 @@ PLATFORM_FEE_PERCENT = env.int("PLATFORM_FEE_PERCENT", default=5)
 SUBSCRIPTION_PRICE_STARS = env.int("SUBSCRIPTION_PRICE_STARS", default=100)
 SUBSCRIPTION_DAYS = env.int("SUBSCRIPTION_DAYS", default=30)
 
+# AUCTION PICTURES: limits on uploads (checked by decoding, see auctions/images.py)
+AUCTION_IMAGE_MAX_BYTES = env.int("AUCTION_IMAGE_MAX_BYTES", default=8 * 1024 * 1024)
+AUCTION_IMAGE_MAX_PIXELS = env.int("AUCTION_IMAGE_MAX_PIXELS", default=40_000_000)
+AUCTION_IMAGES_MAX = env.int("AUCTION_IMAGES_MAX", default=10)
+AUCTION_THUMBNAIL_WIDTH = env.int("AUCTION_THUMBNAIL_WIDTH", default=480)
+
 # NOTIFICATIONS
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=6)
 # Telegram allows a bot about 30 messages a second in all; stay a little under it
