@@ -101,7 +101,8 @@ def subscriptions_warn_expiring(*, now: datetime | None = None) -> int:
         ends_at__lte=now + EXPIRY_WARNING,
     ).select_related("user")
     warned = 0
-    for subscription in due.iterator():
+    # Materialised: a handful of rows, each then written in its own transaction.
+    for subscription in list(due):
         ends_at = subscription.ends_at.isoformat()
         with transaction.atomic():
             if notify(
@@ -123,7 +124,8 @@ def subscriptions_expire_due(*, now: datetime | None = None) -> int:
         status=Subscription.Status.ACTIVE, ends_at__lte=now
     ).select_related("user")
     expired = 0
-    for subscription in due.iterator():
+    # Materialised: a handful of rows, each then written in its own transaction.
+    for subscription in list(due):
         with transaction.atomic():
             # Compare-and-swap: a purchase may have extended it since it was read,
             # or another sweep expired it; then this changes no row.
