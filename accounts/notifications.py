@@ -142,13 +142,24 @@ def _payment_credited(payload: Mapping[str, Any], recipient: User) -> str:
     return text
 
 
+@notification_kind("refund")
+def _refund(payload: Mapping[str, Any], recipient: User) -> str:
+    """payload: {"payment_id": int, "amount_stars": int stars refunded}"""
+    amount = int(payload["amount_stars"])
+    return ngettext(
+        "Your payment of %(amount)d star was refunded to your Telegram account.",
+        "Your payment of %(amount)d stars was refunded to your Telegram account.",
+        amount,
+    ) % {"amount": amount}
+
+
 @notification_kind("subscription_expiring")
 def _subscription_expiring(payload: Mapping[str, Any], recipient: User) -> str:
-    """payload: {"expires_at": ISO 8601 datetime with a UTC offset}"""
+    """payload: {"ends_at": ISO 8601 datetime with a UTC offset}"""
     return gettext(
         "Your subscription ends on %(date)s. Renew it with /subscribe to keep "
         "creating auctions."
-    ) % {"date": _date(payload["expires_at"])}
+    ) % {"date": _date(payload["ends_at"])}
 
 
 @notification_kind("subscription_expired")

@@ -23,8 +23,9 @@ SAMPLE_PAYLOADS = {
     "welcome": {},
     "test": {},
     "payment_credited": {"amount": 5, "balance": 105},
-    "subscription_expiring": {"expires_at": "2030-03-01T12:00:00+00:00"},
+    "subscription_expiring": {"ends_at": "2030-03-01T12:00:00+00:00"},
     "subscription_expired": {},
+    "refund": {"payment_id": 1, "amount_stars": 250},
 }
 
 
@@ -59,7 +60,7 @@ def test_a_credited_payment_counts_the_stars():
 
 
 def test_an_expiring_subscription_tells_the_date_in_the_users_language():
-    payload = {"expires_at": "2030-03-01T12:00:00+00:00"}
+    payload = {"ends_at": "2030-03-01T12:00:00+00:00"}
     assert "March 1, 2030" in render("subscription_expiring", payload, language="en")
     # The date follows the recipient's locale (Django's formats), not the worker's.
     assert "March" not in render("subscription_expiring", payload, language="ru")
@@ -69,7 +70,7 @@ def test_a_payload_that_does_not_fit_its_kind_is_refused():
     with pytest.raises(NotificationRenderError):
         render("payment_credited", {})
     with pytest.raises(NotificationRenderError):
-        render("subscription_expiring", {"expires_at": "next tuesday"})
+        render("subscription_expiring", {"ends_at": "next tuesday"})
     with pytest.raises(UnknownNotificationKind):
         render("no_such_kind", {})
 

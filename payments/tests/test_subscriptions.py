@@ -8,9 +8,10 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from accounts.models import Notification
+from accounts.notifications import notification_render
 from accounts.tests.factories import UserFactory
 from payments.errors import InsufficientStars
 from payments.models import LedgerTransaction, Subscription
@@ -140,6 +141,11 @@ def test_the_sweep_warns_three_days_before_the_end_once():
     assert notice.recipient == soon.user
     assert notice.payload == {"ends_at": soon.ends_at.isoformat()}
     assert not Notification.objects.filter(recipient=later.user).exists()
+    # The message the user will read names the end date.
+    text = notification_render(
+        kind=notice.kind, payload=notice.payload, recipient=notice.recipient
+    ).text
+    assert formats.date_format(soon.ends_at, "DATE_FORMAT") in text
 
 
 def test_a_renewed_subscription_is_warned_again_before_its_new_end():
