@@ -9,6 +9,8 @@ from django.db import transaction
 
 from accounts.models import User
 from accounts.services import user_get_or_create_from_telegram
+from payments.models import LedgerEntry
+from payments.services import stars_adjust
 
 DEMO_PEOPLE = [
     # telegram_id, username, first name, language
@@ -76,12 +78,6 @@ class Command(BaseCommand):
 
     def _give_stars(self, user: User) -> None:
         """Starting stars go through the ledger like every other star, once."""
-        try:
-            from payments.services import stars_adjust
-        except ImportError:  # the ledger is not installed in this build
-            return
-        from payments.models import LedgerEntry
-
         if LedgerEntry.objects.filter(user=user).exists():
             return
         staff = User.objects.get(username=DEMO_STAFF_USERNAME)
