@@ -9,7 +9,8 @@ from payments.selectors import ledger_discrepancies
 pytestmark = pytest.mark.django_db
 
 
-def test_seed_demo_can_run_again_and_again_without_duplicating_anything():
+def test_seed_demo_can_run_again_and_again_without_duplicating_anything(settings):
+    settings.DEBUG = True  # what `make run` has
     call_command("seed_demo")
     first = sorted(User.objects.values_list("username", "stars_balance"))
     call_command("seed_demo")
