@@ -14,10 +14,12 @@ no escaping.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import formats, timezone, translation
 from django.utils.dateparse import parse_datetime
@@ -167,3 +169,154 @@ def _subscription_expired(payload: Mapping[str, Any], recipient: User) -> str:
     return gettext(
         "Your subscription has ended. Renew it with /subscribe to create new auctions."
     )
+
+
+# -- auctions ---------------------------------------------------------------------
+# Every auction payload carries "auction" (its uuid) and "title"; the texts end
+# with the web link, and a button opens it.
+
+
+def _auction_link(payload: Mapping[str, Any]) -> str:
+    return f"{settings.BASE_URL}/auction/{uuid.UUID(str(payload['auction']))}"
+
+
+def _auction_message(payload: Mapping[str, Any], text: str, button: str) -> Message:
+    link = _auction_link(payload)
+    return Message(
+        text=f"{text}\n{link}",
+        reply_markup={"inline_keyboard": [[{"text": button, "url": link}]]},
+    )
+
+
+def _stars(amount: Any) -> str:
+    amount = int(amount)
+    return ngettext("%(count)d star", "%(count)d stars", amount) % {"count": amount}
+
+
+@notification_kind("auction_outbid")
+def _auction_outbid(payload: Mapping[str, Any], recipient: User) -> Message:
+    """payload: {"auction", "title", "price": int, "next_bid": int}"""
+    text = gettext(
+        "You have been outbid on “%(title)s”: the price is now %(price)s. "
+        "Bid %(next_bid)s or more to lead again."
+    ) % {
+        "title": payload["title"],
+        "price": _stars(payload["price"]),
+        "next_bid": _stars(payload["next_bid"]),
+    }
+    return _auction_message(payload, text, gettext("Bid again"))
+
+
+@notification_kind("auction_new_bid")
+def _auction_new_bid(payload: Mapping[str, Any], recipient: User) -> Message:
+    """payload: {"auction", "title", "bids": int, "price": int (absent for sealed
+    bids)}"""
+    if "price" in payload:
+        text = gettext(
+            "New bid on your auction “%(title)s”: the price is now %(price)s."
+        )
+        text %= {"title": payload["title"], "price": _stars(payload["price"])}
+    else:
+        bids = int(payload["bids"])
+        text = ngettext(
+            "A sealed bid arrived on your auction “%(title)s” (%(bids)d bid so far).",
+            "A sealed bid arrived on your auction “%(title)s” (%(bids)d bids so far).",
+            bids,
+        ) % {"title": payload["title"], "bids": bids}
+    return _auction_message(payload, text, gettext("Open the auction"))
+
+
+@notification_kind("auction_extended")
+def _auction_extended(payload: Mapping[str, Any], recipient: User) -> Message:
+    """payload: {"auction", "title", "ends_at": ISO 8601, "extensions_left": int,
+    "max_extensions": int}"""
+    moment = parse_datetime(payload["ends_at"])
+    if moment is None or timezone.is_naive(moment):
+        raise ValueError(f"not an aware ISO 8601 datetime: {payload['ends_at']!r}")
+    text = gettext(
+        "A late bid extended “%(title)s”: it now ends at %(ends_at)s "
+        "(extensions left: %(left)d of %(max)d)."
+    ) % {
+        "title": payload["title"],
+        "ends_at": formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT"),
+        "left": int(payload["extensions_left"]),
+        "max": int(payload["max_extensions"]),
+    }
+    return _auction_message(payload, text, gettext("Open the auction"))
+
+
+@notification_kind("auction_won")
+def _auction_won(payload: Mapping[str, Any], recipient: User) -> Message:
+    """payload: {"auction", "title", "price": int}"""
+    text = gettext(
+        "You won “%(title)s” for %(price)s. The stars have been paid to the seller."
+    ) % {"title": payload["title"], "price": _stars(payload["price"])}
+    return _auction_message(payload, text, gettext("Open the auction"))
+
+
+@notification_kind("auction_lost")
+def _auction_lost(payload: Mapping[str, Any], recipient: User) -> Message:
+    """payload: {"auction", "title", "price": int}"""
+    text = gettext(
+        "“%(title)s” went to another bidder for %(price)s. "
+        "Your held stars are available again."
+    ) % {"title": payload["title"], "price": _stars(payload["price"])}
+    return _auction_message(payload, text, gettext("Open the auction"))
+
+
+@notification_kind("auction_sold")
+def _auction_sold(payload: Mapping[str, Any], recipient: User) -> Message:
+    """payload: {"auction", "title", "price": int, "proceeds": int (after the
+    platform fee)}"""
+    text = gettext(
+        "Your auction “%(title)s” sold for %(price)s. "
+        "%(proceeds)s (after the platform fee) were added to your balance."
+    ) % {
+        "title": payload["title"],
+        "price": _stars(payload["price"]),
+        "proceeds": _stars(payload["proceeds"]),
+    }
+    return _auction_message(payload, text, gettext("Open the auction"))
+
+
+@notification_kind("auction_no_winner")
+def _auction_no_winner(payload: Mapping[str, Any], recipient: User) -> Message:
+    """payload: {"auction", "title"} — to the seller of an auction nobody bid on."""
+    text = gettext("Your auction “%(title)s” ended without a winner: nobody bid.") % {
+        "title": payload["title"]
+    }
+    return _auction_message(payload, text, gettext("Open the auction"))
+
+
+@notification_kind("auction_reserve_not_met")
+def _auction_reserve_not_met(payload: Mapping[str, Any], recipient: User) -> Message:
+    """payload: {"auction", "title", "role": "seller" | "bidder"}"""
+    if payload["role"] == "seller":
+        text = gettext(
+            "Your auction “%(title)s” ended without a sale: the bids did not reach "
+            "your reserve price."
+        )
+    else:
+        text = gettext(
+            "“%(title)s” ended without a sale: the bids did not reach the seller's "
+            "reserve price. Your held stars are available again."
+        )
+    return _auction_message(
+        payload, text % {"title": payload["title"]}, gettext("Open the auction")
+    )
+
+
+@notification_kind("auction_ended")
+def _auction_ended(payload: Mapping[str, Any], recipient: User) -> Message:
+    """payload: {"auction", "title", "sold": bool, "price": int (when sold)} — to
+    watchers who did not bid."""
+    if payload["sold"]:
+        text = gettext("“%(title)s”, which you watch, sold for %(price)s.") % {
+            "title": payload["title"],
+            "price": _stars(payload["price"]),
+        }
+    else:
+        text = gettext("“%(title)s”, which you watch, ended without a sale.") % {
+            "title": payload["title"]
+        }
+    return _auction_message(payload, text, gettext("Open the auction"))
