@@ -13,8 +13,8 @@ from django.utils import timezone
 from PIL import Image
 
 from accounts.tests.factories import UserFactory
-from auctions.models import Auction, AuctionImage, Bid, Category
-from auctions.services.creation import (
+from auctions.models import Auction, AuctionImage, Category
+from auctions.services import (
     AuctionInvalid,
     AuctionNotEditable,
     SellingNotAllowed,
@@ -22,8 +22,9 @@ from auctions.services.creation import (
     auction_cancel,
     auction_create,
     auction_update,
+    bid_place,
 )
-from payments.tests.factories import SubscriptionFactory
+from payments.tests.factories import SubscriptionFactory, funded_user
 
 from .picture_files import image_bytes, upload
 
@@ -476,9 +477,7 @@ def test_a_failure_while_saving_leaves_no_files_behind(seller, monkeypatch):
 
 
 def bid_on(auction: Auction) -> None:
-    """A bid as the bidding service leaves it (the row and the counter)."""
-    Bid.objects.create(auction=auction, bidder=UserFactory(), amount=100)
-    Auction.objects.filter(pk=auction.pk).update(bid_count=1)
+    bid_place(auction=auction, bidder=funded_user(500), amount=100)
 
 
 def test_the_seller_changes_the_terms_before_any_bid(seller):

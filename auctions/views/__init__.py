@@ -1,0 +1,1 @@
+"""Auction pages, one module per page family (create, detail, ...)."""
