@@ -4,15 +4,20 @@ MEDIA_ROOT."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 from PIL import Image
 
 from accounts.tests.factories import UserFactory
+from auction_bot.errors import DomainError
+from auctions.errors import AuctionNotOpen
 from auctions.models import Auction, AuctionImage, Category
 from auctions.services import (
     AuctionInvalid,
@@ -24,6 +29,7 @@ from auctions.services import (
     auction_update,
     bid_place,
 )
+from payments.selectors import ledger_discrepancies
 from payments.tests.factories import SubscriptionFactory, funded_user
 
 from .picture_files import image_bytes, upload
@@ -626,3 +632,56 @@ def test_an_update_of_a_term_the_type_does_not_use_is_refused(seller):
         auction_update(auction=auction, user=seller, dutch_floor_stars=5)
 
     assert set(problems_of(refused)) == {"dutch_floor_stars"}
+
+
+def _at_once(**actions) -> dict[str, object]:
+    """Run the actions in threads released together; each outcome is "done" or
+    the DomainError it raised."""
+    barrier = threading.Barrier(len(actions))
+    outcomes: dict[str, object] = {}
+
+    def attempt(name, action):
+        barrier.wait()
+        try:
+            action()
+            outcomes[name] = "done"
+        except DomainError as exc:
+            outcomes[name] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt, args=item) for item in actions.items()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return outcomes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cancel_and_a_first_bid_at_the_same_moment_end_one_way_only():
+    # Both lock the auction row: whichever comes second sees the first's result.
+    for _round in range(4):
+        seller = UserFactory()
+        SubscriptionFactory(user=seller)
+        auction = english(seller)
+        bidder = funded_user(500)
+
+        outcomes = _at_once(
+            cancel=partial(auction_cancel, auction=auction, user=seller),
+            bid=partial(bid_place, auction=auction, bidder=bidder, amount=100),
+        )
+
+        auction.refresh_from_db()
+        bidder.refresh_from_db()
+        if auction.status == Auction.Status.CANCELLED:
+            assert outcomes["cancel"] == "done"
+            assert isinstance(outcomes["bid"], AuctionNotOpen)
+            assert auction.bid_count == 0
+            assert bidder.stars_held == 0
+        else:
+            assert outcomes["bid"] == "done"
+            assert isinstance(outcomes["cancel"], AuctionNotEditable)
+            assert auction.bid_count == 1
+            assert bidder.stars_held == 100
+    assert ledger_discrepancies() == []
