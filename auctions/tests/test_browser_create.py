@@ -52,10 +52,14 @@ def browser() -> Iterator[Browser]:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
-def logged_in_page(browser: Browser, live_server, user: User) -> Page:
+def logged_in_page(
+    browser: Browser, live_server, user: User, *, javascript: bool = True
+) -> Page:
     client = Client()
     client.force_login(user)
-    context = browser.new_context(base_url=live_server.url, locale="en-US")
+    context = browser.new_context(
+        base_url=live_server.url, locale="en-US", java_script_enabled=javascript
+    )
     context.add_cookies(
         [
             {
@@ -152,5 +156,40 @@ def test_a_user_without_a_subscription_is_pointed_to_subscribe(
         )
         page.get_by_test_id("subscribe-link").click()
         page.wait_for_url("**/subscribe")
+    finally:
+        page.context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_javascript_every_field_shows_and_a_dutch_auction_is_created(
+    browser: Browser, live_server, tmp_path: Path
+):
+    seller = subscriber()
+    photo = tmp_path / "vase.png"
+    photo.write_bytes(image_bytes(fmt="PNG", size=(300, 300)))
+    page = logged_in_page(browser, live_server, seller, javascript=False)
+    try:
+        page.goto("/new_auction")
+
+        # Nothing hides the other types' fields; each says which types it is for.
+        expect(page.get_by_label("Lowest price (stars)")).to_be_visible()
+        expect(page.get_by_label("Buy-it-now price (stars, optional)")).to_be_visible()
+        expect(page.get_by_test_id("field-dutch_floor_stars")).to_contain_text(
+            "For: Dutch (descending)"
+        )
+        page.get_by_label("Dutch (descending)").check()
+        page.get_by_label("Title").fill("Blue vase")
+        page.get_by_label("Pictures").set_input_files(str(photo))
+        page.get_by_label("Starting price (stars)").fill("300")
+        page.get_by_label("Price drop per step (stars)").fill("10")
+        page.get_by_label("Minutes between drops").fill("20")
+        page.get_by_label("Lowest price (stars)").fill("100")
+        page.get_by_test_id("create-auction").click()
+
+        page.wait_for_url("**/auction/*")
+        expect(page.get_by_test_id("auction-title")).to_have_text("Blue vase")
+        auction = Auction.objects.get()
+        assert auction.type == Auction.Type.DUTCH
+        assert (auction.dutch_step_stars, auction.dutch_floor_stars) == (10, 100)
     finally:
         page.context.close()
