@@ -75,8 +75,8 @@ def auction_create(
 ) -> Auction:
     """Put an auction up: active now, or scheduled when `starts_at` is ahead.
 
-    Pictures are checked and re-encoded before the transaction opens (it is CPU
-    work, and an open write transaction blocks other writers on SQLite); if
+    Pictures are checked, re-encoded and written before the transaction opens (CPU
+    and disk work; an open write transaction blocks other writers on SQLite); if
     anything is wrong nothing is created and no file is left behind."""
     _seller_check(seller)
     if not subscription_is_active(seller):
@@ -113,9 +113,10 @@ def auction_create(
     _terms_apply(auction, terms, now=now)
     stored: list[str] = []
     try:
+        rows = _pictures_save(pictures, stored)
         with transaction.atomic(durable=True):
             auction.save()
-            _pictures_store(auction, pictures, stored)
+            _pictures_attach(auction, rows)
     except BaseException:
         _files_delete(stored)
         raise
@@ -151,6 +152,7 @@ def auction_update(
     stored: list[str] = []
     replaced: list[str] = []
     try:
+        rows = _pictures_save(pictures, stored) if pictures is not None else None
         with transaction.atomic(durable=True):
             # A bid locks this row too, so an edit and a first bid are serialised:
             # either the bid comes first and the edit is refused, or the edit
@@ -175,11 +177,11 @@ def auction_update(
                 raise AuctionInvalid(problems)
             _terms_apply(locked, terms, now=now)
             locked.save()
-            if pictures is not None:
+            if rows is not None:
                 old = list(locked.images.all())
                 replaced = [name for img in old for name in _file_names(img)]
                 AuctionImage.objects.filter(pk__in=[img.pk for img in old]).delete()
-                _pictures_store(locked, pictures, stored)
+                _pictures_attach(locked, rows)
             # Old files go only once the new rows are committed.
             transaction.on_commit(lambda: _files_delete(replaced))
     except BaseException:
@@ -283,18 +285,16 @@ def _pictures_check(
         return []
 
 
-def _pictures_store(
-    auction: Auction, pictures: Sequence[ProcessedImage], stored: list[str]
-) -> None:
-    """Save the files (recording their names in `stored`, for clean-up if the
-    transaction fails) and their rows."""
+def _pictures_save(
+    pictures: Sequence[ProcessedImage], stored: list[str]
+) -> list[AuctionImage]:
+    """Write the files (before the transaction: no lock is held while the disk
+    works) and return their rows, unsaved and without an auction yet. Names go
+    into `stored` so a failure later can delete them."""
     rows = []
     for position, picture in enumerate(pictures):
         row = AuctionImage(
-            auction=auction,
-            position=position,
-            width=picture.width,
-            height=picture.height,
+            position=position, width=picture.width, height=picture.height
         )
         # A random name: the uploader's file name may say more than they meant.
         stem = uuid4().hex
@@ -309,6 +309,12 @@ def _pictures_store(
         )
         stored.append(row.thumbnail.name)
         rows.append(row)
+    return rows
+
+
+def _pictures_attach(auction: Auction, rows: list[AuctionImage]) -> None:
+    for row in rows:
+        row.auction = auction
     AuctionImage.objects.bulk_create(rows)
 
 

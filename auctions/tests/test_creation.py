@@ -584,6 +584,18 @@ def test_after_the_first_bid_the_auction_cannot_be_changed_or_cancelled(seller):
     assert auction.status == Auction.Status.ACTIVE
 
 
+def test_a_refused_update_with_new_pictures_leaves_no_files_behind(seller):
+    auction = english(seller)
+    bid_on(auction)
+    before = media_files()
+
+    with pytest.raises(AuctionNotEditable):
+        auction_update(auction=auction, user=seller, images=[upload("new.jpg")])
+
+    assert media_files() == before
+    assert auction.images.count() == 1
+
+
 def test_the_seller_cancels_before_any_bid(seller):
     auction = english(seller)
 
