@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from django.conf import settings
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps
 
@@ -32,6 +31,7 @@ ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
 OUTPUT_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WEBP", "GIF": "PNG"}
 EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 THUMBNAIL_FORMAT = "WEBP"
+MEGABYTE = 1024 * 1024
 # Whatever a broken or hostile file makes Pillow raise while it is decoded.
 DECODE_ERRORS = (
     OSError,
@@ -98,9 +98,11 @@ def image_process(upload: Upload) -> ProcessedImage:
     max_pixels = settings.AUCTION_IMAGE_MAX_PIXELS
     if _upload_size(upload) > max_bytes:
         raise ImageRejected(
-            _("“%(name)s” is too large: a picture may be at most %(limit)s."),
+            _("“%(name)s” is too large: a picture may be at most %(megabytes)s MB."),
             name=name,
-            limit=filesizeformat(max_bytes),
+            # A plain number: the message is rendered later, in the reader's
+            # language, and a pre-formatted size would keep the raiser's.
+            megabytes=f"{max_bytes / MEGABYTE:g}",
         )
     if _upload_size(upload) == 0:
         raise ImageRejected(_("“%(name)s” is empty."), name=name)

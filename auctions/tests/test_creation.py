@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 from PIL import Image
 
 from accounts.tests.factories import UserFactory
@@ -35,6 +35,14 @@ from payments.tests.factories import SubscriptionFactory, funded_user
 from .picture_files import image_bytes, upload
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    # The messages are compared word for word; an earlier test's request may
+    # have left another language active in this thread.
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
