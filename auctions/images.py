@@ -28,7 +28,15 @@ from auction_bot.errors import DomainError
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
 # What is stored for each accepted format. GIF becomes PNG: only the first frame is
 # kept, and a still PNG of it is smaller and simpler to serve.
-OUTPUT_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WEBP", "GIF": "PNG"}
+# MPO is how Pillow names a JPEG carrying extra frames (phones and 3D cameras
+# write them); it is opened by the JPEG decoder, and only the first frame is kept.
+OUTPUT_FORMATS = {
+    "JPEG": "JPEG",
+    "MPO": "JPEG",
+    "PNG": "PNG",
+    "WEBP": "WEBP",
+    "GIF": "PNG",
+}
 EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 THUMBNAIL_FORMAT = "WEBP"
 MEGABYTE = 1024 * 1024
@@ -150,8 +158,9 @@ def _encode(
     # The colour profile describes colours, not the person: keeping it keeps the
     # photo's colours right. Everything else in `info` (EXIF, XMP, comments) goes.
     icc_profile = picture.info.get("icc_profile")
-    picture.info = {}
+    # Converted first: a palette picture's transparency is read from `info`.
     picture = _for_format(picture, output_format)
+    picture.info = {}
     content = _save(picture, output_format, icc_profile)
 
     thumbnail = picture.copy()

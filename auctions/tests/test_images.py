@@ -52,6 +52,21 @@ def test_it_accepts_each_supported_format(fmt, name, stored_as):
     assert reopen(result.thumbnail).format == "WEBP"
 
 
+def test_a_phone_jpeg_with_extra_frames_is_stored_as_a_plain_jpeg():
+    # Pillow calls a JPEG with several frames "MPO" (many phones write them).
+    first = Image.new("RGB", (64, 48), (10, 200, 10))
+    second = Image.new("RGB", (64, 48), (0, 0, 0))
+    buffer = io.BytesIO()
+    first.save(buffer, "MPO", save_all=True, append_images=[second])
+
+    result = image_process(upload("phone.jpg", buffer.getvalue()))
+
+    stored = reopen(result.content)
+    assert stored.format == "JPEG"
+    assert getattr(stored, "n_frames", 1) == 1
+    assert stored.getpixel((5, 5))[1] > 150  # the first frame, not the second
+
+
 def test_a_renamed_text_file_is_refused_by_name():
     fake = upload("holiday.jpg", b"I am not a picture, just some text.\n" * 20)
 
@@ -168,6 +183,18 @@ def test_transparency_survives_in_png_and_in_the_thumbnail():
 
     assert reopen(result.content).mode == "RGBA"
     assert reopen(result.thumbnail).mode == "RGBA"
+
+
+def test_a_palette_png_keeps_its_transparent_colour():
+    palette = Image.new("P", (20, 20), 0)
+    buffer = io.BytesIO()
+    palette.save(buffer, "PNG", transparency=0)
+
+    result = image_process(upload("icon.png", buffer.getvalue()))
+
+    stored = reopen(result.content)
+    assert stored.mode == "RGBA"
+    assert stored.getpixel((0, 0))[3] == 0
 
 
 def test_a_cmyk_jpeg_is_stored_as_rgb():
