@@ -290,6 +290,10 @@ SOCIALACCOUNT_PROVIDERS = {
 
 # PAYMENTS AND PRODUCT RULES
 PROVIDER_TOKEN = env.str("PROVIDER_TOKEN", default="")
+# Selling stars for money through a Telegram payment provider (only when a token is
+# set): the invoice currency, and the price of one star in its minor units (cents).
+PROVIDER_CURRENCY = env.str("PROVIDER_CURRENCY", default="USD")
+PROVIDER_PRICE_PER_STAR = env.int("PROVIDER_PRICE_PER_STAR", default=2)
 PLATFORM_FEE_PERCENT = env.int("PLATFORM_FEE_PERCENT", default=5)
 SUBSCRIPTION_PRICE_STARS = env.int("SUBSCRIPTION_PRICE_STARS", default=100)
 SUBSCRIPTION_DAYS = env.int("SUBSCRIPTION_DAYS", default=30)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from typing import Any
 
 from django.conf import settings
@@ -13,13 +14,16 @@ from telegram.ext import (
     Application,
     CallbackQueryHandler,
     CommandHandler,
+    ConversationHandler,
     MessageHandler,
+    PreCheckoutQueryHandler,
     TypeHandler,
     filters,
 )
+from telegram.warnings import PTBUserWarning
 
 from . import callback_data, texts
-from .handlers import balance, common, start
+from .handlers import balance, cancel, common, payments, paysupport, start, subscribe
 from .i18n import use_language
 from .runtime import PerUserUpdateProcessor, db_threads_stop
 
@@ -34,6 +38,8 @@ POLLING_OPTIONS: dict[str, Any] = {
 
 # Private chats only, and new messages only: an edited "/start" is not a new request.
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+# What the user types in answer to a question of the bot.
+TYPED = PRIVATE & filters.TEXT & ~filters.COMMAND
 
 
 def build_application(
@@ -56,6 +62,13 @@ def build_application(
 
     application.add_handler(TypeHandler(Update, common.bind_update_id), group=-1)
 
+    # Money first: Telegram's payment updates, in any chat.
+    application.add_handler(PreCheckoutQueryHandler(payments.pre_checkout))
+    application.add_handler(
+        MessageHandler(filters.SUCCESSFUL_PAYMENT, payments.successful_payment)
+    )
+    application.add_handler(_questions())
+
     application.add_handler(CommandHandler("start", start.start, filters=PRIVATE))
     application.add_handler(
         CommandHandler("help", common.help_command, filters=PRIVATE)
@@ -74,6 +87,27 @@ def build_application(
             common.help_button, pattern=callback_data.matches(callback_data.MENU_HELP)
         )
     )
+    application.add_handler(
+        CommandHandler("status", balance.status_command, filters=PRIVATE)
+    )
+    application.add_handler(
+        CommandHandler("subscribe", subscribe.subscribe_command, filters=PRIVATE)
+    )
+    application.add_handler(
+        CallbackQueryHandler(
+            subscribe.subscribe_info_button,
+            pattern=callback_data.matches(callback_data.MENU_SUBSCRIBE),
+        )
+    )
+    application.add_handler(
+        CallbackQueryHandler(
+            subscribe.subscribe_button,
+            pattern=callback_data.matches(callback_data.SUBSCRIBE),
+        )
+    )
+    application.add_handler(
+        CommandHandler("cancel", cancel.nothing_to_cancel, filters=PRIVATE)
+    )
 
     # Fallbacks, last in their group so that they only get what no handler above took.
     application.add_handler(CallbackQueryHandler(common.stale_button))
@@ -84,6 +118,52 @@ def build_application(
 
     application.add_error_handler(common.on_error)
     return application
+
+
+def _questions() -> ConversationHandler:
+    """Everything the bot asks the user to type: an amount of stars, a support
+    message. One conversation, so that starting a new question replaces one left
+    unanswered instead of two waiting for the same next message. The buying and
+    support buttons are entry points too: they work at any time, and leave any
+    question that was open. Other commands pass through and leave it open."""
+
+    def button(callback: Any, pressed: callback_data.Button) -> CallbackQueryHandler:
+        return CallbackQueryHandler(callback, pattern=callback_data.matches(pressed))
+
+    with warnings.catch_warnings():
+        # PTB warns that buttons are not tracked per message here; by design: the
+        # buttons start a question, and the answer is the chat's next message.
+        warnings.filterwarnings(
+            "ignore", message="If 'per_message=False'", category=PTBUserWarning
+        )
+        return ConversationHandler(
+            name="questions",
+            entry_points=[
+                CommandHandler(
+                    "buy_stars", payments.buy_stars_command, filters=PRIVATE
+                ),
+                button(payments.buy_menu_button, callback_data.MENU_BUY),
+                button(payments.package_chosen, callback_data.BUY_STARS),
+                button(payments.package_chosen, callback_data.BUY_CARD),
+                button(payments.ask_amount, callback_data.BUY_OTHER),
+                CommandHandler(
+                    "paysupport", paysupport.paysupport_command, filters=PRIVATE
+                ),
+                button(paysupport.payment_chosen, callback_data.SUPPORT_PAYMENT),
+                button(paysupport.other_problem, callback_data.SUPPORT_OTHER),
+            ],
+            states={
+                payments.ASK_AMOUNT: [MessageHandler(TYPED, payments.amount_typed)],
+                paysupport.CHOOSE_PAYMENT: [
+                    MessageHandler(TYPED, paysupport.use_the_buttons)
+                ],
+                paysupport.ASK_MESSAGE: [
+                    MessageHandler(TYPED, paysupport.message_typed)
+                ],
+            },
+            fallbacks=[CommandHandler("cancel", cancel.cancel, filters=PRIVATE)],
+            allow_reentry=True,
+        )
 
 
 async def bot_commands_set(application: Application) -> None:

@@ -48,6 +48,16 @@ def register(scope: str, action: str, *, arg_pattern: str | None = None) -> Butt
 
 MENU_BALANCE = register("menu", "balance")
 MENU_HELP = register("menu", "help")
+MENU_BUY = register("menu", "buy")
+MENU_SUBSCRIBE = register("menu", "subscribe")
+# The argument is a number of stars; its bounds are checked by the payments service.
+BUY_STARS = register("buy", "stars", arg_pattern=r"[1-9][0-9]{0,4}")
+BUY_CARD = register("buy", "card", arg_pattern=r"[1-9][0-9]{0,4}")
+BUY_OTHER = register("buy", "other")
+SUBSCRIBE = register("sub", "buy")
+# The argument is a payment id; the handler checks the payment is the presser's.
+SUPPORT_PAYMENT = register("support", "payment", arg_pattern=r"[1-9][0-9]{0,17}")
+SUPPORT_OTHER = register("support", "other")
 
 
 def callback_data_encode(button: Button, arg: str | int = "") -> str:

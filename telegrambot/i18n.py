@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 
-from django.utils import formats, translation
+from django.utils import formats, timezone, translation
 from django.utils.functional import Promise
 from telegram import User as TelegramUser
 
@@ -36,6 +37,12 @@ def number(value: int) -> str:
     """A whole number grouped the way the active language writes it (12,345 or
     12 345); call it inside `use_language`."""
     return formats.number_format(value, force_grouping=True)
+
+
+def day(value: datetime) -> str:
+    """The calendar day of a moment, written the way the active language writes
+    dates ("March 5, 2026", "5 марта 2026 г."); call it inside `use_language`."""
+    return formats.date_format(timezone.localtime(value), "DATE_FORMAT")
 
 
 def user_language(user: User | None, telegram_user: TelegramUser | None) -> str:

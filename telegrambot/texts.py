@@ -4,12 +4,17 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 # The commands the bot has, in menu order: shown by /help and sent to Telegram's
 # command menu with setMyCommands. Add a command here when its handler exists.
 COMMANDS = [
     ("start", _("Main menu")),
     ("balance", _("Your stars")),
+    ("status", _("Your account: stars and subscription")),
+    ("buy_stars", _("Buy stars")),
+    ("subscribe", _("Subscription for creating auctions")),
+    ("paysupport", _("Help with a payment")),
     ("help", _("What this bot can do")),
 ]
 
@@ -28,3 +33,91 @@ ERROR = _("Sorry, something went wrong on our side. Please try again in a minute
 BUTTON_BALANCE = _("⭐ Balance")
 BUTTON_HELP = _("❓ Help")
 BUTTON_SITE = _("🌐 Open the site")
+
+# -- account ------------------------------------------------------------------
+SUBSCRIPTION_ACTIVE = _("Subscription: active until %(date)s")
+SUBSCRIPTION_NONE = _("Subscription: none")
+STATUS = _(
+    "Your account, %(name)s\n"
+    "Available: %(available)s ⭐\n"
+    "Held for your bids: %(held)s ⭐\n"
+    "%(subscription)s"
+)
+ACCOUNT_SUSPENDED = _("Your account is suspended: you cannot buy, bid or sell.")
+BUTTON_BUY_STARS = _("➕ Buy stars")
+BUTTON_SUBSCRIBE_INFO = _("📅 Subscription")
+
+# -- buying stars ---------------------------------------------------------------
+BUY_MENU = _(
+    "How many stars would you like to buy? Stars pay for your bids and for the "
+    "subscription.\nYour balance: %(balance)s ⭐"
+)
+BUY_MENU_CARD = _("You can pay with Telegram Stars or by card (💳).")
+BUTTON_BUY_CARD = _("💳 %(count)s ⭐ by card")
+BUTTON_BUY_STARS_METHOD = _("⭐ %(count)s with Telegram Stars")
+BUTTON_BUY_OTHER = _("Another amount")
+ASK_AMOUNT = _(
+    "How many stars? Send a whole number from %(min)s to %(max)s, or /cancel."
+)
+AMOUNT_NOT_A_NUMBER = _("That is not a whole number of stars.")
+# The same words as the payments service uses, so both share one translation.
+AMOUNT_OUT_OF_RANGE = _("You can buy from %(min)s to %(max)s stars at a time.")
+CHOOSE_METHOD = _("How would you like to pay for %(count)s ⭐?")
+# Plurals choose their form by "count" (a number) and show "stars" (the number
+# written for the language).
+INVOICE_TITLE = ngettext_lazy(
+    "%(stars)s star for Bot-Auction", "%(stars)s stars for Bot-Auction", "count"
+)
+INVOICE_DESCRIPTION = _(
+    "Stars for your Bot-Auction balance: bid on auctions and pay for a "
+    "subscription. They are added as soon as the payment goes through."
+)
+INVOICE_LABEL = ngettext_lazy("%(stars)s star", "%(stars)s stars", "count")
+PAYMENT_CREDITED = _(
+    "Thank you! %(count)s ⭐ added to your balance.\nYour balance: %(balance)s ⭐"
+)
+PAYMENT_ALREADY_CREDITED = _(
+    "This payment has already been added to your balance.\nYour balance: %(balance)s ⭐"
+)
+CANCELLED = _("Cancelled.")
+NOTHING_TO_CANCEL = _("There is nothing to cancel.")
+
+# -- subscription -----------------------------------------------------------------
+SUBSCRIBE_INFO = _(
+    "A subscription lets you create auctions. Buying it again while it runs extends it."
+)
+SUBSCRIBE_PRICE = ngettext_lazy(
+    "Price: %(price)s ⭐ for %(days)s day.",
+    "Price: %(price)s ⭐ for %(days)s days.",
+    "days",
+)
+BALANCE_LINE = _("Your balance: %(balance)s ⭐")
+BUTTON_SUBSCRIBE = _("Subscribe for %(price)s ⭐")
+BUTTON_SUBSCRIBE_EXTEND = _("Extend for %(price)s ⭐")
+SUBSCRIBED = _(
+    "Done! Your subscription is active until %(date)s.\nYour balance: %(balance)s ⭐"
+)
+
+# -- payment support ---------------------------------------------------------------
+SUPPORT_CHOOSE_PAYMENT = _(
+    "Which payment is this about? Choose it below, or “Another problem”.\n"
+    "Send /cancel to stop."
+)
+BUTTON_SUPPORT_PAYMENT = _("%(date)s · %(count)s ⭐ · payment #%(id)s")
+BUTTON_SUPPORT_OTHER = _("Another problem")
+SUPPORT_ASK_MESSAGE = _(
+    "Describe the problem in one message and our support team will look into it. "
+    "Send /cancel to stop."
+)
+SUPPORT_ASK_MESSAGE_PAYMENT = _(
+    "Payment #%(id)s: %(count)s ⭐ on %(date)s.\n"
+    "Describe the problem in one message and our support team will look into it. "
+    "Send /cancel to stop."
+)
+SUPPORT_USE_BUTTONS = _("Please choose with the buttons above, or send /cancel.")
+SUPPORT_PAYMENT_UNKNOWN = _(
+    "That payment was not found. Send /paysupport to start again."
+)
+SUPPORT_TICKET_OPENED = _(
+    "Thank you. Your request is ticket #%(id)s; our support team will look into it."
+)

@@ -10,9 +10,10 @@ from telegram.ext import ContextTypes
 from accounts.services import user_get_or_create_from_telegram
 
 from .. import keyboards, texts
-from ..deeplinks import deep_link_parse
+from ..deeplinks import BuyLink, deep_link_parse
 from ..i18n import use_language
 from ..runtime import run_sync
+from . import payments
 from .common import chat_id_of
 
 logger = logging.getLogger(__name__)
@@ -24,8 +25,6 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     payload = context.args[0] if context.args else None
     link = deep_link_parse(payload)
     if link is not None:
-        # Opening an auction or a purchase from a link comes with those features;
-        # until then the link only greets, and is logged so its use can be seen.
         logger.info("start with a deep link", extra={"deep_link": payload})
     user, _created = await run_sync(
         user_get_or_create_from_telegram,
@@ -35,6 +34,18 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         last_name=telegram_user.last_name,
         language_code=telegram_user.language_code,
     )
+    if isinstance(link, BuyLink):
+        # "Buy in Telegram" from the site: the invoice is what the user came for.
+        await payments.invoice_send(
+            context,
+            chat_id=chat_id_of(update),
+            telegram_user=telegram_user,
+            stars=link.stars,
+            user=user,
+        )
+        return
+    # Opening an auction from a link comes with the auctions; until then such a
+    # link only greets.
     with use_language(user.preferred_language):
         text = texts.WELCOME % {"name": telegram_user.first_name}
         markup = keyboards.main_menu()

@@ -18,11 +18,20 @@ def test_the_command_menu_is_set_at_start_up_in_each_language(bot):
     assert english == [
         ("start", "Main menu"),
         ("balance", "Your stars"),
+        ("status", "Your account: stars and subscription"),
+        ("buy_stars", "Buy stars"),
+        ("subscribe", "Subscription for creating auctions"),
+        ("paysupport", "Help with a payment"),
         ("help", "What this bot can do"),
     ]
     assert by_language["en"]["commands"] == by_language[None]["commands"]
-    russian = [c["description"] for c in by_language["ru"]["commands"]]
-    assert russian == ["Главное меню", "Ваши звёзды", "Что умеет этот бот"]
+    russian = {c["command"]: c["description"] for c in by_language["ru"]["commands"]}
+    assert list(russian) == [command for command, _description in english]
+    assert (russian["start"], russian["balance"], russian["help"]) == (
+        "Главное меню",
+        "Ваши звёзды",
+        "Что умеет этот бот",
+    )
 
 
 def test_help_lists_the_commands_the_bot_has(bot):
@@ -32,6 +41,10 @@ def test_help_lists_the_commands_the_bot_has(bot):
         "Here is what I can do:\n"
         "/start — Main menu\n"
         "/balance — Your stars\n"
+        "/status — Your account: stars and subscription\n"
+        "/buy_stars — Buy stars\n"
+        "/subscribe — Subscription for creating auctions\n"
+        "/paysupport — Help with a payment\n"
         "/help — What this bot can do"
     )
 
@@ -68,7 +81,8 @@ def test_balance_shows_available_and_held_stars(bot):
     reply = bot.send(TgUser(id=605), "/balance")
 
     assert reply.params["text"] == (
-        "Your stars\nAvailable: 12,345 ⭐\nHeld for your bids: 50 ⭐"
+        "Your stars\nAvailable: 12,345 ⭐\nHeld for your bids: 50 ⭐\n"
+        "Subscription: none"
     )
 
 

@@ -40,7 +40,7 @@ def test_a_failing_button_gets_the_apology_as_its_answer(bot, monkeypatch):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(
-        "telegrambot.handlers.balance.user_get_by_telegram_id", broken_selector
+        "telegrambot.handlers.balance.account_get_by_telegram_id", broken_selector
     )
 
     mark, _answer = bot.press(TgUser(id=802, language_code="en"), "v1:menu:balance")

@@ -86,7 +86,6 @@ def test_the_menu_offers_the_site_only_when_it_is_served_over_https(bot, setting
     "payload",
     [
         "auction_0b6f3a527c1e4d439a552d1f0c7e9b10",
-        "buy_250",
         "buy_0",
         "auction_nope",
         "x" * 64,
@@ -102,5 +101,4 @@ def test_a_start_with_a_deep_link_greets_like_a_plain_start(bot, caplog, payload
     assert User.objects.filter(telegram_id=507).count() == 1
     logged = [r.deep_link for r in caplog.records if hasattr(r, "deep_link")]
     valid = payload.startswith("auction_") and payload != "auction_nope"
-    valid = valid or payload == "buy_250"
     assert logged == ([payload] if valid else [])
