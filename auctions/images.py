@@ -40,6 +40,8 @@ OUTPUT_FORMATS = {
 EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 THUMBNAIL_FORMAT = "WEBP"
 MEGABYTE = 1024 * 1024
+# The longest side of the stored picture (larger uploads are scaled down).
+STORED_MAX_SIDE = 2560
 # Whatever a broken or hostile file makes Pillow raise while it is decoded.
 DECODE_ERRORS = (
     OSError,
@@ -133,6 +135,11 @@ def image_process(upload: Upload) -> ProcessedImage:
             raise _too_many_pixels(name, max_pixels)
         source_format = picture.format
         try:
+            if source_format in ("JPEG", "MPO"):
+                # libjpeg can decode at 1/2, 1/4 or 1/8 scale: a picture far
+                # larger than what is stored then costs a fraction of the memory
+                # and time (never smaller than STORED_MAX_SIDE).
+                picture.draft("RGB", (STORED_MAX_SIDE, STORED_MAX_SIDE))
             picture.load()
             upright = ImageOps.exif_transpose(picture)
         except DECODE_ERRORS as exc:
@@ -161,6 +168,9 @@ def _encode(
     # Converted first: a palette picture's transparency is read from `info`.
     picture = _for_format(picture, output_format)
     picture.info = {}
+    # Pages never show more than this; a 40-megapixel original would only cost
+    # storage and bandwidth.
+    picture.thumbnail((STORED_MAX_SIDE, STORED_MAX_SIDE), Image.Resampling.LANCZOS)
     content = _save(picture, output_format, icc_profile)
 
     thumbnail = picture.copy()

@@ -170,6 +170,13 @@ def test_the_thumbnail_is_480_pixels_wide_and_keeps_the_proportions():
     assert (result.width, result.height) == (1600, 1200)
 
 
+def test_a_very_large_picture_is_stored_at_2560_pixels_on_its_longest_side():
+    result = image_process(upload("huge.jpg", image_bytes(size=(6000, 2000))))
+
+    assert (result.width, result.height) == (2560, 853)
+    assert reopen(result.content).size == (2560, 853)
+
+
 def test_a_small_picture_is_not_enlarged_for_its_thumbnail():
     result = image_process(upload("small.png", image_bytes(size=(200, 100), fmt="PNG")))
 
