@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from django.conf import settings as django_settings
+from django.utils import translation
 
 from telegrambot.tests.fake_botapi import FakeBotAPI
 
@@ -20,3 +21,12 @@ def fake_botapi(settings) -> Iterator[FakeBotAPI]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """A request in Russian (or a bot reply in Arabic) must not leave that language
+    active for the next test in the same process."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
