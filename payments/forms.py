@@ -9,9 +9,6 @@ from django.utils.translation import gettext_lazy as _
 
 from .services import PURCHASE_MAX_STARS, PURCHASE_MIN_STARS
 
-# The packages offered with one click, on the site as in the bot.
-STAR_PACKAGES = (50, 100, 250, 500, 1000)
-
 
 class StarsAmountForm(forms.Form):
     """How many stars to buy: a package button or a typed amount (both post

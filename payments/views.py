@@ -19,7 +19,7 @@ from auction_bot.errors import DomainError
 from telegrambot.botapi import BotAPIError, BotAPINotConfigured
 
 from .errors import InsufficientStars
-from .forms import STAR_PACKAGES, StarsAmountForm, SubscribeForm
+from .forms import StarsAmountForm, SubscribeForm
 from .invoices import invoice_qr_svg, payment_invoice_link_create
 from .models import Payment
 from .selectors import (
@@ -27,7 +27,7 @@ from .selectors import (
     payment_get_for_user,
     subscription_get_for_user,
 )
-from .services import payment_create_pending, subscription_purchase
+from .services import STAR_PACKAGES, payment_create_pending, subscription_purchase
 
 logger = logging.getLogger(__name__)
 

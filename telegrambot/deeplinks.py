@@ -11,8 +11,7 @@ import re
 import uuid
 from dataclasses import dataclass
 
-BUY_MIN_STARS = 1
-BUY_MAX_STARS = 10_000
+from payments.services.payments import PURCHASE_MAX_STARS, PURCHASE_MIN_STARS
 
 _AUCTION_RE = re.compile(r"auction_([0-9a-f]{32}|[0-9a-f-]{36})", re.IGNORECASE)
 _BUY_RE = re.compile(r"buy_([1-9][0-9]{0,4})")
@@ -41,7 +40,7 @@ def deep_link_parse(payload: str | None) -> DeepLink | None:
             return None
     if match := _BUY_RE.fullmatch(payload):
         stars = int(match.group(1))
-        if BUY_MIN_STARS <= stars <= BUY_MAX_STARS:
+        if PURCHASE_MIN_STARS <= stars <= PURCHASE_MAX_STARS:
             return BuyLink(stars=stars)
     return None
 

@@ -14,6 +14,7 @@ from .ledger import (
 from .payments import (
     PURCHASE_MAX_STARS,
     PURCHASE_MIN_STARS,
+    STAR_PACKAGES,
     PaymentResult,
     payment_create_pending,
     payment_record_success,
@@ -36,6 +37,7 @@ __all__ = [
     "MAX_STARS",
     "PURCHASE_MAX_STARS",
     "PURCHASE_MIN_STARS",
+    "STAR_PACKAGES",
     "PaymentResult",
     "payment_create_pending",
     "payment_record_success",

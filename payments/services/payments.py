@@ -26,6 +26,8 @@ logger = logging.getLogger(__name__)
 
 PURCHASE_MIN_STARS = 1
 PURCHASE_MAX_STARS = 10_000
+# The packages offered with one click, on the site as in the bot.
+STAR_PACKAGES = (50, 100, 250, 500, 1000)
 STARS_CURRENCY = "XTR"
 
 

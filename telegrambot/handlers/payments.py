@@ -20,6 +20,7 @@ from payments.models import Payment
 from payments.services import (
     PURCHASE_MAX_STARS,
     PURCHASE_MIN_STARS,
+    STAR_PACKAGES,
     PaymentResult,
     payment_create_pending,
     payment_record_success,
@@ -34,7 +35,6 @@ from .common import chat_id_of
 
 logger = logging.getLogger(__name__)
 
-PACKAGES = (50, 100, 250, 500, 1000)
 
 # Conversation state: waiting for the user to type a number of stars.
 ASK_AMOUNT = "buy:amount"
@@ -67,7 +67,7 @@ async def buy_stars_command(
             text = texts.BUY_MENU % {"balance": number(user.stars_balance)}
             if with_card:
                 text = f"{text}\n{texts.BUY_MENU_CARD}"
-            markup = keyboards.buy_menu(packages=PACKAGES, with_card=with_card)
+            markup = keyboards.buy_menu(packages=STAR_PACKAGES, with_card=with_card)
     await context.bot.send_message(chat_id_of(update), text, reply_markup=markup)
     return ConversationHandler.END
 
