@@ -20,7 +20,12 @@ def auction_lock(pk: int) -> Auction:
     lock first: it queues concurrent bids on one auction, so each sees the one
     before it (no two bids at the same price, no lost update), and a close cannot
     slip in between a bid's check and its write. Users are locked after it."""
-    return Auction.objects.select_for_update().get(pk=pk)
+    # of=("self",): the seller comes along for the notifications, unlocked.
+    return (
+        Auction.objects.select_for_update(of=("self",))
+        .select_related("seller")
+        .get(pk=pk)
+    )
 
 
 def check_open(auction: Auction, now: datetime) -> None:

@@ -28,7 +28,11 @@ def bidder_ids(auction: Auction) -> set[int]:
 
 
 def watcher_ids(auction: Auction) -> set[int]:
-    return set(Watch.objects.filter(auction=auction).values_list("user_id", flat=True))
+    return set(
+        Watch.objects.filter(auction=auction)
+        .order_by()
+        .values_list("user_id", flat=True)
+    )
 
 
 def notify_new_bid(*, auction: Auction, bid: Bid) -> None:
