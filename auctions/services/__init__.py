@@ -3,7 +3,7 @@ stars held for it. Import from here."""
 
 from __future__ import annotations
 
-from .bidding import BidResult, bid_place
+from .bidding import bid_place
 from .closing import CloseResult, auction_close, auction_close_early
 from .creation import (
     AuctionNotEditable,
@@ -14,6 +14,7 @@ from .creation import (
     auction_update,
 )
 from .instant import auction_buy_now, dutch_accept, dutch_price_at
+from .results import BidResult
 from .terms import AuctionInvalid
 from .watch import unwatch, watch
 

@@ -9,7 +9,6 @@ outbox — all in one transaction, so a refused or failed bid leaves no trace.""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -26,24 +25,12 @@ from payments.services import stars_validate
 from . import notices
 from .guards import auction_lock, check_bidder, check_funds, check_open
 from .holds import hold_set, users_lock
+from .instant import dutch_accept_locked
+from .results import BidResult
 
 logger = logging.getLogger(__name__)
 
 Type = Auction.Type
-
-
-@dataclass(frozen=True)
-class BidResult:
-    auction: Auction  # the auction as it is after the bid
-    # The bidder's own bid as recorded; None when it only raised their maximum or
-    # merely equalled an earlier maximum (which then shows instead).
-    bid: Bid | None
-    bids: tuple[Bid, ...]  # every row this call recorded, automatic ones included
-    # Whether the bidder leads now (always False for sealed bids: hidden).
-    leading: bool
-    price_stars: int  # the auction's visible price afterwards
-    extended: bool = False  # soft close moved the end
-    finished: bool = False  # a Dutch accept or buy-it-now ended the auction
 
 
 def bid_place(
@@ -65,8 +52,6 @@ def bid_place(
         check_open(auction, now)
         check_bidder(auction, bidder)
         if auction.type == Type.DUTCH:
-            from .instant import dutch_accept_locked
-
             return dutch_accept_locked(
                 auction=auction, buyer=bidder, now=now, offered=amount
             )

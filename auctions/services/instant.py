@@ -14,10 +14,10 @@ from auctions.errors import BidRefused, BidTooLow, BuyNowUnavailable
 from auctions.models import Auction, Bid
 from auctions.rules import dutch_price_at as _dutch_price_at
 
-from .bidding import BidResult
 from .closing import close_locked
 from .guards import auction_lock, check_bidder, check_funds, check_open
 from .holds import hold_set, users_lock
+from .results import BidResult
 
 Type = Auction.Type
 
