@@ -27,15 +27,6 @@ def users_lock(user_ids: Iterable[int]) -> dict[int, User]:
     }
 
 
-def hold_amount(*, auction: Auction, user: User) -> int:
-    return (
-        AuctionHold.objects.filter(auction=auction, user=user)
-        .values_list("amount_stars", flat=True)
-        .first()
-        or 0
-    )
-
-
 def hold_set(*, auction: Auction, user: User, amount: int, reason: str = "") -> int:
     """Make the stars held from `user` for `auction` exactly `amount` (0 releases
     everything), moving only the difference through the ledger. Returns the
