@@ -320,3 +320,59 @@ def _auction_ended(payload: Mapping[str, Any], recipient: User) -> Message:
             "title": payload["title"]
         }
     return _auction_message(payload, text, gettext("Open the auction"))
+
+
+def _time_left(minutes: Any) -> str:
+    minutes = max(int(minutes), 1)
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
+    return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {
+        "count": minutes
+    }
+
+
+@notification_kind("auction_ending_soon")
+def _auction_ending_soon(payload: Mapping[str, Any], recipient: User) -> Message:
+    """payload: {"auction", "title", "minutes": int left, "price": int (absent for
+    sealed and Dutch auctions), "leading": bool (with "price")} — to bidders and
+    watchers."""
+    text = gettext("“%(title)s” ends in about %(left)s.") % {
+        "title": payload["title"],
+        "left": _time_left(payload["minutes"]),
+    }
+    if "price" in payload:
+        price = _stars(payload["price"])
+        if payload.get("leading"):
+            text += " " + gettext("You are the highest bidder at %(price)s.") % {
+                "price": price
+            }
+        else:
+            text += " " + gettext("The price is now %(price)s.") % {"price": price}
+    return _auction_message(payload, text, gettext("Open the auction"))
+
+
+@notification_kind("auction_cancelled_by_staff")
+def _auction_cancelled_by_staff(payload: Mapping[str, Any], recipient: User) -> Message:
+    """payload: {"auction", "title", "role": "seller" | "bidder" | "watcher",
+    "reason": str}"""
+    values = {"title": payload["title"], "reason": payload["reason"]}
+    role = payload["role"]
+    if role == "seller":
+        text = gettext(
+            "Your auction “%(title)s” was cancelled by the moderators. "
+            "Reason: %(reason)s"
+        )
+    elif role == "bidder":
+        text = gettext(
+            "“%(title)s” was cancelled by the moderators. Your held stars are "
+            "available again. Reason: %(reason)s"
+        )
+    elif role == "watcher":
+        text = gettext(
+            "“%(title)s”, which you watch, was cancelled by the moderators. "
+            "Reason: %(reason)s"
+        )
+    else:
+        raise ValueError(f"unknown role {role!r}")
+    return _auction_message(payload, text % values, gettext("Open the auction"))

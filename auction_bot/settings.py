@@ -253,9 +253,29 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Worker log lines go through LOGGING (JSON, one line per event) like the rest.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# How often the auction lifecycle runs: an auction closes (and a scheduled one
+# opens) at most this many seconds after its moment.
+AUCTION_SWEEP_SECONDS = env.int("AUCTION_SWEEP_SECONDS", default=5)
 # The whole periodic schedule, in one place. django-celery-beat's scheduler copies
 # it into the database, where staff can see it in the admin.
 CELERY_BEAT_SCHEDULE = {
+    # Lifecycle sweeps expire unstarted: after an outage the next one does the
+    # work, so a backlog of identical sweeps is only noise.
+    "auctions-close-due": {
+        "task": "auctions.tasks.auctions_close_due",
+        "schedule": timedelta(seconds=AUCTION_SWEEP_SECONDS),
+        "options": {"expire_seconds": 60},
+    },
+    "auctions-open-scheduled": {
+        "task": "auctions.tasks.auctions_open_scheduled",
+        "schedule": timedelta(seconds=AUCTION_SWEEP_SECONDS),
+        "options": {"expire_seconds": 60},
+    },
+    "auctions-send-reminders": {
+        "task": "auctions.tasks.auctions_send_reminders",
+        "schedule": timedelta(seconds=max(AUCTION_SWEEP_SECONDS, 30)),
+        "options": {"expire_seconds": 120},
+    },
     "notifications-requeue-stuck": {
         "task": "accounts.tasks.notifications_requeue_stuck",
         "schedule": timedelta(minutes=1),
@@ -297,6 +317,14 @@ PROVIDER_PRICE_PER_STAR = env.int("PROVIDER_PRICE_PER_STAR", default=2)
 PLATFORM_FEE_PERCENT = env.int("PLATFORM_FEE_PERCENT", default=5)
 SUBSCRIPTION_PRICE_STARS = env.int("SUBSCRIPTION_PRICE_STARS", default=100)
 SUBSCRIPTION_DAYS = env.int("SUBSCRIPTION_DAYS", default=30)
+
+# AUCTIONS: "ending soon" reminders, minutes before the end (each sent once).
+AUCTION_REMINDERS_MINUTES = env.list(
+    "AUCTION_REMINDERS_MINUTES", cast=int, default=[60, 10]
+)
+# Extra close sweeps a backlog (many auctions ending at once) may call in, to use
+# more worker processes: about the number of worker processes in all, minus one.
+AUCTION_CLOSE_HELPERS = env.int("AUCTION_CLOSE_HELPERS", default=3)
 
 # AUCTION PICTURES: limits on uploads (checked by decoding, see auctions/images.py)
 AUCTION_IMAGE_MAX_BYTES = env.int("AUCTION_IMAGE_MAX_BYTES", default=8 * 1024 * 1024)
