@@ -3,8 +3,11 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import resolve_url
 
 from .logging import request_id_var
 
@@ -28,3 +31,23 @@ class RequestIdMiddleware:
             request_id_var.reset(token)
         response["X-Request-ID"] = request_id
         return response
+
+
+class HtmxLoginRedirectMiddleware:
+    """An htmx request (a poll, a watch button) whose session has expired gets the
+    log-in redirect as `HX-Redirect`, so the whole page goes to the log-in form
+    instead of htmx swapping the form into a fragment of the page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.headers.get("HX-Request") != "true" or response.status_code != 302:
+            return response
+        location = response.get("Location", "")
+        if urlsplit(location).path != resolve_url(settings.LOGIN_URL):
+            return response
+        redirect = HttpResponse(status=204)
+        redirect["HX-Redirect"] = location
+        return redirect
