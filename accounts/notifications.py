@@ -180,12 +180,24 @@ def _auction_link(payload: Mapping[str, Any]) -> str:
     return f"{settings.BASE_URL}/auction/{uuid.UUID(str(payload['auction']))}"
 
 
-def _auction_message(payload: Mapping[str, Any], text: str, button: str) -> Message:
+def _auction_message(
+    payload: Mapping[str, Any], text: str, button: str, *, bid: int | None = None
+) -> Message:
+    """The text with the web link under it. Buttons: the web page when the site is
+    public; otherwise (Telegram refuses a URL button to a local address, and the
+    whole message with it), or when a `bid` is offered, the bot's own buttons:
+    bid that amount, open the auction's card, and the web page if public."""
+    from telegrambot.auction_cards import notice_reply_markup
+    from telegrambot.keyboards import is_public_https
+
     link = _auction_link(payload)
-    return Message(
-        text=f"{text}\n{link}",
-        reply_markup={"inline_keyboard": [[{"text": button, "url": link}]]},
-    )
+    if bid is None and is_public_https(link):
+        markup = {"inline_keyboard": [[{"text": button, "url": link}]]}
+    else:
+        markup = notice_reply_markup(
+            auction_uuid=uuid.UUID(str(payload["auction"])), bid_amount=bid
+        )
+    return Message(text=f"{text}\n{link}", reply_markup=markup)
 
 
 def _stars(amount: Any) -> str:
@@ -204,7 +216,9 @@ def _auction_outbid(payload: Mapping[str, Any], recipient: User) -> Message:
         "price": _stars(payload["price"]),
         "next_bid": _stars(payload["next_bid"]),
     }
-    return _auction_message(payload, text, gettext("Bid again"))
+    return _auction_message(
+        payload, text, gettext("Open the auction"), bid=int(payload["next_bid"])
+    )
 
 
 @notification_kind("auction_new_bid")

@@ -23,7 +23,17 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from . import callback_data, texts
-from .handlers import balance, cancel, common, payments, paysupport, start, subscribe
+from .handlers import (
+    auctions,
+    balance,
+    bidding,
+    cancel,
+    common,
+    payments,
+    paysupport,
+    start,
+    subscribe,
+)
 from .i18n import use_language
 from .runtime import PerUserUpdateProcessor, db_threads_stop
 
@@ -108,6 +118,7 @@ def build_application(
     application.add_handler(
         CommandHandler("cancel", cancel.nothing_to_cancel, filters=PRIVATE)
     )
+    _auctions_add(application)
 
     # Fallbacks, last in their group so that they only get what no handler above took.
     application.add_handler(CallbackQueryHandler(common.stale_button))
@@ -120,9 +131,30 @@ def build_application(
     return application
 
 
+def _auctions_add(application: Application) -> None:
+    """/auctions, the card's buttons and bidding (the typed amounts are questions,
+    in `_questions`)."""
+    application.add_handler(
+        CommandHandler("auctions", auctions.auctions_command, filters=PRIVATE)
+    )
+    for pressed, callback in (
+        (callback_data.AUCTIONS_PAGE, auctions.auctions_page_button),
+        (callback_data.AUCTION_OPEN, auctions.open_button),
+        (callback_data.AUCTION_REFRESH, auctions.refresh_button),
+        (callback_data.AUCTION_WATCH, auctions.watch_button),
+        (callback_data.AUCTION_UNWATCH, auctions.unwatch_button),
+        (callback_data.AUCTION_BID, bidding.bid_button),
+        (callback_data.AUCTION_ACCEPT, bidding.bid_button),
+        (callback_data.AUCTION_BUY_NOW, bidding.bid_button),
+    ):
+        application.add_handler(
+            CallbackQueryHandler(callback, pattern=callback_data.matches(pressed))
+        )
+
+
 def _questions() -> ConversationHandler:
     """Everything the bot asks the user to type: an amount of stars, a support
-    message. One conversation, so that starting a new question replaces one left
+    message, a bid or a maximum. One conversation, so that starting a new question replaces one left
     unanswered instead of two waiting for the same next message. The buying and
     support buttons are entry points too: they work at any time, and leave any
     question that was open. Other commands pass through and leave it open."""
@@ -151,6 +183,8 @@ def _questions() -> ConversationHandler:
                 ),
                 button(paysupport.payment_chosen, callback_data.SUPPORT_PAYMENT),
                 button(paysupport.other_problem, callback_data.SUPPORT_OTHER),
+                button(bidding.ask_bid, callback_data.AUCTION_CUSTOM),
+                button(bidding.ask_maximum, callback_data.AUCTION_MAXIMUM),
             ],
             states={
                 payments.ASK_AMOUNT: [MessageHandler(TYPED, payments.amount_typed)],
@@ -160,6 +194,8 @@ def _questions() -> ConversationHandler:
                 paysupport.ASK_MESSAGE: [
                     MessageHandler(TYPED, paysupport.message_typed)
                 ],
+                bidding.ASK_BID: [MessageHandler(TYPED, bidding.bid_typed)],
+                bidding.ASK_MAXIMUM: [MessageHandler(TYPED, bidding.maximum_typed)],
             },
             fallbacks=[CommandHandler("cancel", cancel.cancel, filters=PRIVATE)],
             allow_reentry=True,

@@ -59,6 +59,23 @@ SUBSCRIBE = register("sub", "buy")
 SUPPORT_PAYMENT = register("support", "payment", arg_pattern=r"[1-9][0-9]{0,17}")
 SUPPORT_OTHER = register("support", "other")
 
+# Auctions. The argument starts with the auction's public id (the uuid's hex: a
+# forged pk must not reach a draft), then, on a button that spends stars, the
+# amount the user saw on it: the bid is never more than that.
+_AUCTION = r"[0-9a-f]{32}"
+_AUCTION_AMOUNT = _AUCTION + r":[1-9][0-9]{0,11}"
+AUCTION_OPEN = register("auc", "open", arg_pattern=_AUCTION)
+AUCTION_REFRESH = register("auc", "refresh", arg_pattern=_AUCTION)
+AUCTION_BID = register("auc", "bid", arg_pattern=_AUCTION_AMOUNT)
+AUCTION_ACCEPT = register("auc", "accept", arg_pattern=_AUCTION_AMOUNT)
+AUCTION_BUY_NOW = register("auc", "buynow", arg_pattern=_AUCTION_AMOUNT)
+AUCTION_CUSTOM = register("auc", "custom", arg_pattern=_AUCTION)
+AUCTION_MAXIMUM = register("auc", "max", arg_pattern=_AUCTION)
+AUCTION_WATCH = register("auc", "watch", arg_pattern=_AUCTION)
+AUCTION_UNWATCH = register("auc", "unwatch", arg_pattern=_AUCTION)
+# The argument is a page of /auctions.
+AUCTIONS_PAGE = register("auc", "page", arg_pattern=r"[1-9][0-9]{0,3}")
+
 
 def callback_data_encode(button: Button, arg: str | int = "") -> str:
     arg = str(arg)

@@ -33,14 +33,14 @@ def main_menu() -> InlineKeyboardMarkup:
     ]
     # Telegram refuses URL buttons to http:// or localhost addresses, and one bad
     # button fails the whole message: offer the site only when it is public.
-    if _is_public_https(settings.BASE_URL):
+    if is_public_https(settings.BASE_URL):
         rows.append(
             [InlineKeyboardButton(str(texts.BUTTON_SITE), url=settings.BASE_URL)]
         )
     return InlineKeyboardMarkup(rows)
 
 
-def _is_public_https(url: str) -> bool:
+def is_public_https(url: str) -> bool:
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     return (

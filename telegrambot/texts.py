@@ -10,6 +10,7 @@ from django.utils.translation import ngettext_lazy
 # command menu with setMyCommands. Add a command here when its handler exists.
 COMMANDS = [
     ("start", _("Main menu")),
+    ("auctions", _("Browse active auctions")),
     ("balance", _("Your stars")),
     ("status", _("Your account: stars and subscription")),
     ("buy_stars", _("Buy stars")),
@@ -120,4 +121,89 @@ SUPPORT_PAYMENT_UNKNOWN = _(
 )
 SUPPORT_TICKET_OPENED = _(
     "Thank you. Your request is ticket #%(id)s; our support team will look into it."
+)
+
+# -- auctions ------------------------------------------------------------------------
+AUCTIONS_EMPTY = _("There are no active auctions right now. Look in again later!")
+AUCTIONS_HEADER = _(
+    "Active auctions, ending soonest first (page %(page)s of %(pages)s):"
+)
+AUCTIONS_LINE = _("%(number)s. %(title)s — %(price)s — %(left)s left")
+AUCTIONS_LINE_SEALED = _("%(number)s. %(title)s — sealed bids — %(left)s left")
+BUTTON_PREVIOUS = _("◀️ Previous")
+BUTTON_NEXT = _("Next ▶️")
+AUCTION_NOT_FOUND = _("This auction was not found: the link may be out of date.")
+
+CARD_TYPE = _("Type: %(type)s")
+CARD_SELLER = _("Seller: %(name)s")
+CARD_PRICE_START = _("Starting price: %(price)s ⭐")
+CARD_PRICE = _("Current price: %(price)s ⭐")
+CARD_NEXT_BID = _("Next bid from %(amount)s ⭐")
+CARD_PRICE_DUTCH = _("Price now: %(price)s ⭐")
+CARD_DUTCH_STEPS = _(
+    "It drops by %(step)s ⭐ every %(minutes)s min, down to %(floor)s ⭐. "
+    "The first to accept wins."
+)
+CARD_PRICE_SEALED = _("Bids are sealed until the end. Minimum bid: %(price)s ⭐")
+CARD_BUY_NOW = _("Buy it now: %(price)s ⭐ (until the first bid)")
+CARD_BIDS = ngettext_lazy("%(shown)s bid", "%(shown)s bids", "count")
+CARD_ENDS_IN = _("Ends in %(left)s")
+CARD_ENDS_IN_PERPETUAL = _(
+    "Ends in %(left)s unless someone bids: each bid restarts the countdown."
+)
+CARD_STARTS_IN = _("Starts in %(left)s")
+CARD_LESS_THAN_A_MINUTE = _("less than a minute")
+CARD_EXTENSIONS = _("Extensions left: %(left)s of %(max)s")
+CARD_RESERVE_MET = _("Reserve price: met")
+CARD_RESERVE_NOT_MET = _("Reserve price: not met yet")
+CARD_ENDED_SOLD = _("This auction has ended: sold for %(price)s ⭐.")
+CARD_ENDED_UNSOLD = _("This auction has ended without a sale.")
+CARD_CANCELLED = _("This auction was cancelled.")
+CARD_YOURS = _("This is your auction.")
+CARD_YOU_WON = _("You won this auction for %(price)s ⭐.")
+CARD_LEADING = _("You are the highest bidder (your maximum: %(maximum)s ⭐).")
+CARD_OUTBID = _("You have been outbid.")
+CARD_SEALED_OWN = _("Your sealed bid: %(amount)s ⭐")
+CARD_HELD = _("Held for this auction: %(amount)s ⭐")
+
+BUTTON_BID = _("Bid %(amount)s ⭐")
+BUTTON_BID_TWO_STEPS = _("+2 increments: %(amount)s ⭐")
+BUTTON_CUSTOM_AMOUNT = _("✏️ Custom amount")
+BUTTON_SET_MAXIMUM = _("🤖 Set maximum")
+BUTTON_RAISE_MAXIMUM = _("🤖 Raise maximum")
+BUTTON_ACCEPT = _("Accept at %(amount)s ⭐")
+BUTTON_BUY_NOW = _("Buy now %(amount)s ⭐")
+BUTTON_WATCH = _("👁 Watch")
+BUTTON_UNWATCH = _("🚫 Unwatch")
+BUTTON_REFRESH = _("🔄 Refresh")
+BUTTON_AUCTION_WEB = _("🌐 Open on the web")
+BUTTON_AUCTION_CARD = _("🔨 Open the auction")
+
+BID_LEADING = _("Bid placed: you are the highest bidder at %(price)s ⭐.")
+BID_OUTBID = _(
+    "Bid placed, but another bidder's maximum is higher: the price is now "
+    "%(price)s ⭐ and you have been outbid."
+)
+BID_SEALED = _("Your sealed bid of %(amount)s ⭐ is placed.")
+MAXIMUM_LEADING = _(
+    "Your maximum is %(maximum)s ⭐: you lead at %(price)s ⭐, and we bid for you "
+    "only as much as needed."
+)
+BOUGHT = _("It is yours: you bought “%(title)s” for %(price)s ⭐.")
+PRICE_CHANGED = _("The price has changed; here is the updated card.")
+WATCHING = _("Added to your watchlist: you will hear about this auction.")
+NOT_WATCHING = _("Removed from your watchlist.")
+CANNOT_BID = _("You cannot bid on this auction.")
+# The same words as the auctions service uses, so both share one translation.
+AUCTION_ENDED = _("This auction has ended.")
+ASK_BID = _(
+    "How many stars do you bid on “%(title)s”? Send a whole number, at least "
+    "%(minimum)s, or /cancel."
+)
+ASK_MAXIMUM = _(
+    "The most you would pay for “%(title)s”? We bid for you only as much as "
+    "needed to lead, up to it. Send a whole number, at least %(minimum)s, or /cancel."
+)
+ASK_HIGHER_MAXIMUM = _(
+    "Your maximum for “%(title)s” is %(maximum)s ⭐. Send a higher one, or /cancel."
 )

@@ -10,10 +10,10 @@ from telegram.ext import ContextTypes
 from accounts.services import user_get_or_create_from_telegram
 
 from .. import keyboards, texts
-from ..deeplinks import BuyLink, deep_link_parse
+from ..deeplinks import AuctionLink, BuyLink, deep_link_parse
 from ..i18n import use_language
 from ..runtime import run_sync
-from . import payments
+from . import auctions, payments
 from .common import chat_id_of
 
 logger = logging.getLogger(__name__)
@@ -44,9 +44,17 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             user=user,
         )
         return
-    # Opening an auction from a link comes with the auctions; until then such a
-    # link only greets.
+    if isinstance(link, AuctionLink) and await auctions.card_open(
+        context,
+        chat_id=chat_id_of(update),
+        telegram_user=telegram_user,
+        auction_uuid=link.auction_uuid,
+    ):
+        return
     with use_language(user.preferred_language):
         text = texts.WELCOME % {"name": telegram_user.first_name}
+        if isinstance(link, AuctionLink):
+            # A link to an auction that is gone (or a draft): greet, and say so.
+            text = f"{text}\n\n{texts.AUCTION_NOT_FOUND}"
         markup = keyboards.main_menu()
     await context.bot.send_message(chat_id_of(update), text, reply_markup=markup)

@@ -18,6 +18,8 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import default as email_policy
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -356,8 +358,10 @@ class FakeBotAPI:
             params.update(json.loads(raw))
             return params
         if "multipart/form-data" in content_type:
-            # Only files are sent as multipart; the tests do not need their bytes.
+            # Files are sent as multipart: the other fields are read as usual, and
+            # each file is recorded as {"filename", "size"}.
             params["_multipart"] = True
+            params.update(FakeBotAPI._parse_multipart(content_type, raw))
             return params
         for key, values in parse_qs(raw.decode(), keep_blank_values=True).items():
             value: Any = values[-1]
@@ -366,6 +370,24 @@ class FakeBotAPI:
                     value = json.loads(value)
             params[key] = value
         return params
+
+    @staticmethod
+    def _parse_multipart(content_type: str, raw: bytes) -> dict[str, Any]:
+        head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n"
+        message = BytesParser(policy=email_policy).parsebytes(head.encode() + raw)
+        fields: dict[str, Any] = {}
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            content = part.get_payload(decode=True) or b""
+            if part.get_filename():
+                fields[name] = {"filename": part.get_filename(), "size": len(content)}
+                continue
+            value: Any = content.decode()
+            if name in JSON_FIELDS:
+                with contextlib.suppress(ValueError):
+                    value = json.loads(value)
+            fields[name] = value
+        return fields
 
     @staticmethod
     def _reply(

@@ -17,6 +17,7 @@ def test_the_command_menu_is_set_at_start_up_in_each_language(bot):
     english = [(c["command"], c["description"]) for c in by_language[None]["commands"]]
     assert english == [
         ("start", "Main menu"),
+        ("auctions", "Browse active auctions"),
         ("balance", "Your stars"),
         ("status", "Your account: stars and subscription"),
         ("buy_stars", "Buy stars"),
@@ -40,6 +41,7 @@ def test_help_lists_the_commands_the_bot_has(bot):
     assert reply.params["text"] == (
         "Here is what I can do:\n"
         "/start — Main menu\n"
+        "/auctions — Browse active auctions\n"
         "/balance — Your stars\n"
         "/status — Your account: stars and subscription\n"
         "/buy_stars — Buy stars\n"
