@@ -7,6 +7,7 @@ from django.urls import include, path
 from django_otp.admin import OTPAdminSite
 
 from accounts.forms import StaffAdminAuthenticationForm
+from auctions.views.listing import auction_list
 
 from . import views
 
@@ -15,7 +16,7 @@ admin.site.__class__ = OTPAdminSite
 admin.site.login_form = StaffAdminAuthenticationForm
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", auction_list, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("accounts.urls")),
