@@ -9,6 +9,7 @@ from django.db import transaction
 
 from accounts.models import User
 from accounts.services import user_get_or_create_from_telegram
+from auctions.demo import demo_auctions_seed
 from payments.models import LedgerEntry
 from payments.services import stars_adjust
 
@@ -24,7 +25,10 @@ DEMO_STARTING_STARS = 1000
 
 
 class Command(BaseCommand):
-    help = "Create demo users (one staff) and demo data; idempotent."
+    help = (
+        "Create demo users (one staff) and demo auctions of every type in every "
+        "state; idempotent."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument(
@@ -43,6 +47,14 @@ class Command(BaseCommand):
             staff_created = self._staff()
         for person in people:
             self._give_stars(person)
+        seller, *bidders = people
+        auctions = demo_auctions_seed(
+            seller=seller,
+            bidders=tuple(bidders),
+            staff=User.objects.get(username=DEMO_STAFF_USERNAME),
+        )
+        for problem in auctions.problems:
+            self.stderr.write(self.style.WARNING(f"Demo auction skipped: {problem}"))
         if staff_created:
             self.stdout.write(
                 f"Staff user '{DEMO_STAFF_USERNAME}' / '{DEMO_STAFF_PASSWORD}' created. The admin needs a "
@@ -50,7 +62,9 @@ class Command(BaseCommand):
             )
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo data ready: {len(people)} users and a staff account."
+                f"Demo data ready: {len(people)} users, a staff account and "
+                f"{auctions.existing + auctions.made} demo auctions "
+                f"({auctions.made} new)."
             )
         )
 
