@@ -4,6 +4,7 @@ scheduled ones open, and bidders and watchers hear "ending soon" once per stage.
 from __future__ import annotations
 
 import threading
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -319,6 +320,7 @@ def test_bidders_and_watchers_hear_an_hour_before_and_ten_minutes_before_once_ea
     alice, bob = funded_user(500), funded_user(500)
     watcher = WatchFactory(auction=auction).user
     WatchFactory(auction=auction, user=alice)  # a bidder who also watches
+    WatchFactory(auction=auction, user=auction.seller)  # never told: it is theirs
     bid_place(auction=auction, bidder=alice, amount=20)
     bid_place(auction=auction, bidder=bob, amount=30)
     end = auction.ends_at
@@ -360,6 +362,22 @@ def test_the_reminder_tells_the_time_left_and_who_leads():
     assert texts[alice.pk].startswith(
         "“Brass lamp” ends in about 1 hour. The price is now 30 stars."
     )
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "ar"])
+@pytest.mark.parametrize(
+    "extra", [{}, {"price": 30, "leading": True}, {"price": 30, "leading": False}]
+)
+def test_the_reminder_renders_in_every_language_with_the_link(language, extra):
+    auction = {"auction": str(uuid.UUID(int=5)), "title": "Old clock"}
+    message = notification_render(
+        kind="auction_ending_soon",
+        payload=auction | {"minutes": 10} | extra,
+        recipient=UserFactory.build(language=language),
+    )
+    assert "Old clock" in message.text
+    assert message.text.endswith(f"/auction/{auction['auction']}")
+    assert message.reply_markup
 
 
 def test_a_sealed_reminder_reveals_no_price():

@@ -4,6 +4,7 @@ makes no sense."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -110,6 +111,24 @@ def test_the_cancel_notice_tells_each_person_the_reason():
         "“Fake watch” was cancelled by the moderators. Your held stars are available "
         "again. Reason: Fake"
     )
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "ar"])
+@pytest.mark.parametrize("role", ["seller", "bidder", "watcher"])
+def test_the_cancel_notice_renders_in_every_language_with_the_link(language, role):
+    payload = {
+        "auction": str(uuid.UUID(int=9)),
+        "title": "Old clock",
+        "reason": "Counterfeit",
+        "role": role,
+    }
+    message = notification_render(
+        kind="auction_cancelled_by_staff",
+        payload=payload,
+        recipient=UserFactory.build(language=language),
+    )
+    assert "Old clock" in message.text and "Counterfeit" in message.text
+    assert message.text.endswith(f"/auction/{payload['auction']}")
 
 
 def test_a_cancelled_auction_takes_no_more_bids_and_is_never_closed(staff):
