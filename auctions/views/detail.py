@@ -8,7 +8,7 @@ bidding views answer htmx posts with the same partial."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -54,7 +54,6 @@ class PostedForms:
     max: MaxBidForm | None = None
     confirm: ConfirmForm | None = None
     notice: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -180,7 +179,6 @@ def live_context(
         "winner_name": _winner_name(auction, viewer, is_seller),
         "next_drop": _next_dutch_drop(auction, now) if phase == Phase.OPEN else None,
         "notice": posted.notice,
-        **posted.extra,
     }
 
 

@@ -64,6 +64,23 @@
     });
   }
 
+  // Times in the reader's own time zone (the server writes UTC).
+  var timeFormat = null;
+  try {
+    timeFormat = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short" });
+  } catch (e) { /* keep the server's text */ }
+
+  function localTimes(root) {
+    if (!timeFormat) { return; }
+    root.querySelectorAll("time[data-local-time]").forEach(function (el) {
+      var seconds = Number(el.getAttribute("data-local-time"));
+      if (seconds) {
+        el.textContent = timeFormat.format(new Date(seconds * 1000));
+        el.removeAttribute("data-local-time");
+      }
+    });
+  }
+
   // Typed values survive a live refresh of the bid area (someone else's bid
   // re-renders it); the bidder's own submit starts afresh.
   document.addEventListener("input", function (event) {
@@ -116,9 +133,11 @@
 
   document.addEventListener("htmx:afterSettle", function () {
     readSkew();
+    localTimes(document);
     tick();  // a swapped-in panel shows the server's text until the next tick
   });
   readSkew();
+  localTimes(document);
   tick();
   window.setInterval(tick, 1000);
 })();
