@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from accounts.notifications import notification_render
 from accounts.tests.factories import UserFactory
 from auctions.models import AuctionImage, Bid, Watch
 from auctions.services import bid_place
@@ -375,3 +377,63 @@ def test_every_auction_button_fits_telegrams_64_bytes():
         data = callback_data.callback_data_encode(button, f"{hex_}:{10**12 - 1}")
         assert len(data.encode()) <= 64
         assert callback_data.callback_data_decode(data).arg == f"{hex_}:{10**12 - 1}"
+
+
+def test_on_a_local_site_a_notification_opens_the_card_in_the_bot(settings):
+    settings.BASE_URL = "http://127.0.0.1:8000"
+    auction = uuid.uuid4()
+
+    message = notification_render(
+        kind="auction_won",
+        payload={"auction": str(auction), "title": "Vase", "price": 5},
+        recipient=UserFactory.build(language="en"),
+    )
+
+    # Telegram would refuse a URL button to 127.0.0.1, and the message with it.
+    assert message.reply_markup == {
+        "inline_keyboard": [
+            [
+                {
+                    "text": "🔨 Open the auction",
+                    "callback_data": f"v1:auc:open:{auction.hex}",
+                }
+            ]
+        ]
+    }
+
+
+def test_an_outbid_notification_on_a_public_site_also_opens_the_web(settings):
+    settings.BASE_URL = "https://auction.example.com"
+    auction = uuid.uuid4()
+
+    message = notification_render(
+        kind="auction_outbid",
+        payload={"auction": str(auction), "title": "Vase", "price": 5, "next_bid": 6},
+        recipient=UserFactory.build(language="en"),
+    )
+
+    assert [
+        [b["text"] for b in row] for row in message.reply_markup["inline_keyboard"]
+    ] == [["Bid 6 ⭐", "🔨 Open the auction"], ["🌐 Open on the web"]]
+    assert message.reply_markup["inline_keyboard"][0][0]["callback_data"] == (
+        f"v1:auc:bid:{auction.hex}:6"
+    )
+
+
+def test_a_perpetual_card_explains_its_countdown_and_a_scheduled_one_its_start(bot):
+    UserFactory(telegram_id=3022, language="en")
+    perpetual = AuctionFactory(perpetual=True)
+    scheduled = AuctionFactory(
+        status="scheduled", starts_at=timezone.now() + timedelta(hours=2)
+    )
+
+    endless = open_card(bot, TgUser(id=3022), perpetual)
+    later = open_card(bot, TgUser(id=3022), scheduled)
+
+    assert (
+        "unless someone bids: each bid restarts the countdown."
+        in (endless.params["text"])
+    )
+    assert "Extensions left" not in endless.params["text"]
+    assert "Starts in 1\xa0hour" in later.params["text"]
+    assert labels(later) == [["👁 Watch", "🔄 Refresh"]]
