@@ -37,6 +37,12 @@ class User(AbstractUser):
     )
     stars_held = models.BigIntegerField(_("held stars"), default=0, editable=False)
     is_suspended = models.BooleanField(_("suspended"), default=False)
+    # Whether the user has a confirmed authenticator (TOTP) device. Kept in step
+    # with the devices by signals (accounts/signals.py) so that the check every
+    # page makes ("must this session pass the second step?") costs no query.
+    two_factor_enabled = models.BooleanField(
+        _("two-factor authentication"), default=False, editable=False
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -117,3 +123,40 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.recipient_id} ({self.status})"
+
+
+class NotificationChannel(models.TextChoices):
+    TELEGRAM = "telegram", _("Telegram")
+    EMAIL = "email", _("E-mail")
+    PUSH = "push", _("Push")
+    SITE = "site", _("On the site")
+
+
+class NotificationPreference(models.Model):
+    """A user's choice for one kind of notification on one channel. Only choices
+    the user saved are stored; a missing row means the default
+    (`accounts.notification_preferences.DEFAULT_CHANNELS`)."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(_("kind"), max_length=40)
+    channel = models.CharField(
+        _("channel"), max_length=16, choices=NotificationChannel.choices
+    )
+    enabled = models.BooleanField(_("enabled"))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind", "channel"],
+                name="notification_preference_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        state = "on" if self.enabled else "off"
+        return f"{self.user_id} {self.kind}/{self.channel}: {state}"

@@ -1,4 +1,5 @@
-"""Writes to accounts: users (created from Telegram), language, and the outbox."""
+"""Writes to accounts: users (created from Telegram), language, notification
+preferences, and the outbox. (Two-factor authentication: services_two_factor.)"""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from auction_bot.errors import DomainError
 
-from .models import Language, Notification, User
+from .models import Language, Notification, NotificationPreference, User
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +93,24 @@ def user_set_language(*, user: User, language: str) -> User:
     User.objects.filter(pk=user.pk).update(language=language)
     user.language = language
     return user
+
+
+def notification_preferences_save(
+    *, user: User, choices: dict[tuple[str, str], bool]
+) -> None:
+    """Store the user's choice for each (kind, channel) given; one statement, so
+    saving the same form twice (a double click) is harmless."""
+    NotificationPreference.objects.bulk_create(
+        [
+            NotificationPreference(
+                user=user, kind=kind, channel=channel, enabled=enabled
+            )
+            for (kind, channel), enabled in choices.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["user", "kind", "channel"],
+        update_fields=["enabled", "updated_at"],
+    )
 
 
 def notify(

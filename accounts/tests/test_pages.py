@@ -117,10 +117,11 @@ def test_other_pages_are_left_to_right(client, language):
     assert "vendor/bootstrap/css/bootstrap.min.css" in html
 
 
-def test_the_profile_offers_the_language_setting_as_a_form(client):
+def test_the_settings_page_offers_the_language_setting_as_a_form(client):
+    # The language moved from the profile to /settings with the other choices.
     client.force_login(UserFactory(language="ru"))
 
-    html = client.get("/profile").content.decode()
+    html = client.get("/settings").content.decode()
 
     assert 'data-testid="profile-language-form"' in html
     assert '<option value="ru" selected>' in html

@@ -1,3 +1,5 @@
+"""Log-in with Telegram, log-out and the language switch."""
+
 from __future__ import annotations
 
 from allauth.socialaccount.adapter import get_adapter as get_socialaccount_adapter
@@ -6,16 +8,15 @@ from allauth.socialaccount.providers.telegram.views import (
 )
 from django.conf import settings
 from django.contrib.auth import logout
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
-from .forms import LanguageForm
-from .services import user_set_language
-from .telegram_login import (
+from ..forms import LanguageForm
+from ..services import user_set_language
+from ..telegram_login import (
     TelegramLoginError,
     TelegramLoginIncomplete,
     TelegramLoginStateUnknown,
@@ -38,20 +39,6 @@ def login_page(request: HttpRequest) -> HttpResponse:
 def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
     return redirect("home")
-
-
-@login_required
-def profile(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "accounts/profile.html",
-        {
-            "profile_user": request.user,
-            "language_form": LanguageForm(
-                initial={"language": request.user.preferred_language}
-            ),
-        },
-    )
 
 
 @require_POST
