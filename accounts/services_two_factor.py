@@ -192,12 +192,12 @@ def _normalize(token: str) -> str:
     return _SEPARATORS.sub("", token or "").lower()
 
 
-def _keys(user: User) -> tuple[str, str]:
-    return f"two-factor:failures:{user.pk}", f"two-factor:since:{user.pk}"
+def _keys(user_id: int) -> tuple[str, str]:
+    return f"two-factor:failures:{user_id}", f"two-factor:since:{user_id}"
 
 
 def _attempts_check(user: User) -> None:
-    count_key, since_key = _keys(user)
+    count_key, since_key = _keys(user.pk)
     if (cache.get(count_key) or 0) < ATTEMPTS_MAX:
         return
     since = cache.get(since_key) or time.time()
@@ -209,7 +209,7 @@ def _attempts_settle(user: User, check: _Check) -> None:
     """After the transaction: forget the failures on success, count a wrong code,
     and refuse. A check the device's throttle refused tested no code and is not
     counted."""
-    count_key, since_key = _keys(user)
+    count_key, since_key = _keys(user.pk)
     if check.passed:
         cache.delete_many([count_key, since_key])
         return

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import time
 
+from django.core.cache import cache
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -27,9 +28,27 @@ def code_for(device: TOTPDevice, *, steps_ahead: int = 0) -> str:
 
 
 def wrong_code(device: TOTPDevice) -> str:
+    return wrong_code_for_secret(base64.b32encode(device.bin_key).decode())
+
+
+def wrong_code_for_secret(secret: str) -> str:
     """A code no window the server accepts would show."""
-    accepted = {code_for(device, steps_ahead=step) for step in (-1, 0, 1)}
+    accepted = {code_from_secret(secret, steps_ahead=step) for step in (-1, 0, 1)}
     candidate = 0
     while f"{candidate:06d}" in accepted:
         candidate += 1
     return f"{candidate:06d}"
+
+
+def forget_attempts() -> None:
+    """Drop the wrong-code counters of every user in the database. Only these
+    keys: clearing the whole cache would also empty a Redis database that other
+    tests (or a Celery broker) running at the same time use."""
+    from accounts.models import User
+    from accounts.services_two_factor import _keys
+
+    keys = [
+        key for pk in User.objects.values_list("pk", flat=True) for key in _keys(pk)
+    ]
+    if keys:
+        cache.delete_many(keys)

@@ -8,25 +8,23 @@ import re
 from urllib.parse import quote
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 from accounts.tests.factories import UserFactory
-from accounts.tests.otp import code_for, wrong_code
+from accounts.tests.otp import code_for, forget_attempts, wrong_code
 from accounts.tests.test_login import sign, telegram_fields, telegram_login
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _forget_attempts():
+def _forget_attempts(db):
     """The attempt counters live in the cache, which outlives a test."""
-    cache.clear()
     yield
-    cache.clear()
+    forget_attempts()
 
 
 @pytest.fixture
@@ -381,7 +379,7 @@ def test_the_pause_ends_when_the_window_has_passed(no_device_throttle):
     for _attempt in range(5):
         client.post("/2fa/verify", {"code": wrong_code(device)})
 
-    cache.clear()  # what five minutes do to the counter
+    forget_attempts()  # what five minutes do to the counter
 
     response = client.post("/2fa/verify", {"code": code_for(device, steps_ahead=1)})
     assert response.status_code == 302
