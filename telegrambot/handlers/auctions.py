@@ -273,18 +273,8 @@ async def card_refresh(
     if not isinstance(message, Message) or not auction_cards.is_card(
         message, card.auction.uuid
     ):
-        if card.photo is None:
-            card = (
-                await run_sync(
-                    auction_card_get,
-                    auction_uuid=card.auction.uuid,
-                    telegram_id=query.from_user.id,
-                    photo=True,
-                )
-                or card
-            )
-        await card_send(
-            context, chat_id=chat_id, card=card, language=language, notice=notice
+        await _card_send_anew(
+            context, query, chat_id=chat_id, card=card, language=language, notice=notice
         )
         return
     with use_language(language):
@@ -302,15 +292,29 @@ async def card_refresh(
         if "not modified" in str(exc).lower():
             return  # nothing changed since the card was drawn
         # Too old or deleted: the card comes as a new message instead.
-        card = (
-            await run_sync(
-                auction_card_get,
-                auction_uuid=card.auction.uuid,
-                telegram_id=query.from_user.id,
-                photo=True,
-            )
-            or card
+        await _card_send_anew(
+            context, query, chat_id=chat_id, card=card, language=language, notice=notice
         )
-        await card_send(
-            context, chat_id=chat_id, card=card, language=language, notice=notice
+
+
+async def _card_send_anew(
+    context: ContextTypes.DEFAULT_TYPE,
+    query: CallbackQuery,
+    *,
+    chat_id: int,
+    card: AuctionCard,
+    language: str,
+    notice: str,
+) -> None:
+    """A new message with the card, its picture included (an edit needs none)."""
+    if card.photo is None:
+        with_photo = await run_sync(
+            auction_card_get,
+            auction_uuid=card.auction.uuid,
+            telegram_id=query.from_user.id,
+            photo=True,
         )
+        card = with_photo or card
+    await card_send(
+        context, chat_id=chat_id, card=card, language=language, notice=notice
+    )
