@@ -5,7 +5,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .models import Notification, User
+from .models import Notification, NotificationPreference, User
 from .services_notifications import notifications_retry
 
 
@@ -23,9 +23,22 @@ class UserAdmin(BaseUserAdmin):
         "is_staff",
         "date_joined",
     )
-    list_filter = ("is_staff", "is_suspended", "language", "is_active")
+    list_filter = (
+        "is_staff",
+        "is_suspended",
+        "language",
+        "is_active",
+        "two_factor_enabled",
+    )
     search_fields = ("username", "telegram_username", "first_name", "last_name", "=telegram_id")
-    readonly_fields = ("stars_balance", "stars_held", "telegram_id", "last_login", "date_joined")
+    readonly_fields = (
+        "stars_balance",
+        "stars_held",
+        "telegram_id",
+        "last_login",
+        "date_joined",
+        "two_factor_enabled",
+    )
     fieldsets = (
         *BaseUserAdmin.fieldsets,
         (
@@ -33,6 +46,8 @@ class UserAdmin(BaseUserAdmin):
             {"fields": ("telegram_id", "telegram_username", "photo_url", "language")},
         ),
         (_("Stars"), {"fields": ("stars_balance", "stars_held", "is_suspended")}),
+        # Set by the user's authenticator devices (OTP admin pages), not by hand.
+        (_("Security"), {"fields": ("two_factor_enabled",)}),
     )
 
 
@@ -60,3 +75,12 @@ class NotificationAdmin(admin.ModelAdmin):
             )
             % {"count": count},
         )
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(admin.ModelAdmin):
+    list_display = ("user", "kind", "channel", "enabled", "updated_at")
+    list_filter = ("channel", "enabled", "kind")
+    list_select_related = ("user",)
+    raw_id_fields = ("user",)
+    search_fields = ("=user__telegram_id", "user__username", "kind")

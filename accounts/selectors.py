@@ -13,7 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from auctions.models import Auction, AuctionHold, Bid
 from auctions.selectors import auction_price_now
 
-from .models import Notification, NotificationPreference, User
+from .models import Notification, NotificationChannel, NotificationPreference, User
 from .notification_preferences import (
     CHANNELS,
     INTERNAL_KINDS,
@@ -222,12 +222,19 @@ def _bid_state(auction: Auction, user: User) -> str:
 def notifications_recent(
     *, user: User, limit: int = DASHBOARD_LIMIT
 ) -> list[RecentNotification]:
-    """The newest notifications, as the bot worded them, in the user's language.
-    The link the Telegram text ends with becomes a link on the page."""
+    """The newest notifications, as the bot worded them, in the user's language,
+    except the kinds the user turned off "on the site". The link the Telegram
+    text ends with becomes a link on the page."""
+    hidden_kinds = NotificationPreference.objects.filter(
+        user=user, channel=NotificationChannel.SITE, enabled=False
+    ).values("kind")
+    notifications = (
+        Notification.objects.filter(recipient=user)
+        .exclude(kind__in=hidden_kinds)
+        .order_by("-created_at", "-pk")[:limit]
+    )
     recent = []
-    for notification in Notification.objects.filter(recipient=user).order_by(
-        "-created_at", "-pk"
-    )[:limit]:
+    for notification in notifications:
         try:
             text = notification_render(
                 kind=notification.kind,

@@ -141,6 +141,21 @@ def test_notifications_link_to_their_auction_instead_of_printing_the_url(client)
     assert "http://" not in notes
 
 
+def test_kinds_turned_off_on_the_site_are_not_listed(client):
+    me = UserFactory()
+    NotificationFactory(recipient=me, kind="payment_credited", payload={"amount": 5})
+    NotificationFactory(recipient=me, kind="subscription_expired")
+    client.force_login(me)
+    client.post("/settings", {"subscription_expired:site": "on"})
+
+    notes = section(
+        client.get("/dashboard").content.decode(), "dashboard-notifications"
+    )
+
+    assert "Your subscription has ended." in notes
+    assert "credited" not in notes
+
+
 def test_only_the_ten_newest_notifications_are_listed(client):
     me = UserFactory()
     for number in range(12):
