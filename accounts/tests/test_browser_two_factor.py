@@ -123,9 +123,11 @@ def test_turning_on_two_factor_and_logging_in_again_with_a_code(page: Page):
 
     page.wait_for_url("**/2fa/backup-codes")
     expect(page.get_by_test_id("backup-code")).to_have_count(10)
+    assert no_horizontal_scroll(page)
     page.get_by_test_id("backup-codes-done").click()
     page.wait_for_url("**/settings")
     expect(page.get_by_test_id("settings-two-factor")).to_contain_text("On")
+    assert no_horizontal_scroll(page)
     assert User.objects.get(telegram_id=TELEGRAM_ID).two_factor_enabled
 
     page.locator(".navbar-toggler").click()  # the phone's collapsed menu
@@ -138,6 +140,7 @@ def test_turning_on_two_factor_and_logging_in_again_with_a_code(page: Page):
     page.goto("/dashboard")
     assert urlsplit(page.url).path == "/2fa/verify"
     page.goto("/2fa/verify?next=/profile")
+    assert no_horizontal_scroll(page)
     page.get_by_label("Code").fill(wrong_code_for_secret(secret))
     page.get_by_test_id("two-factor-verify").click()
     expect(page.locator(".invalid-feedback")).to_contain_text("not right")
