@@ -30,7 +30,13 @@ class UserAdmin(BaseUserAdmin):
         "is_active",
         "two_factor_enabled",
     )
-    search_fields = ("username", "telegram_username", "first_name", "last_name", "=telegram_id")
+    search_fields = (
+        "username",
+        "telegram_username",
+        "first_name",
+        "last_name",
+        "=telegram_id",
+    )
     readonly_fields = (
         "stars_balance",
         "stars_held",
@@ -53,11 +59,25 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ("id", "recipient", "kind", "channel", "status", "attempts", "created_at", "sent_at")
+    list_display = (
+        "id",
+        "recipient",
+        "kind",
+        "channel",
+        "status",
+        "attempts",
+        "created_at",
+        "sent_at",
+    )
     list_filter = ("status", "channel", "kind")
     list_select_related = ("recipient",)
     raw_id_fields = ("recipient",)
-    search_fields = ("=recipient__telegram_id", "recipient__username", "kind", "event_key")
+    search_fields = (
+        "=recipient__telegram_id",
+        "recipient__username",
+        "kind",
+        "event_key",
+    )
     readonly_fields = ("created_at", "updated_at", "sent_at", "attempts", "last_error")
     actions = ("retry_delivery",)
 
