@@ -8,9 +8,10 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
+from .media import MAX_LINK_LENGTH, MAX_MEDIA_LINKS, PROVIDERS
 from .models import Auction, Category
 from .services.terms import TYPE_TERMS, Problem
 
@@ -39,6 +40,9 @@ INACTIVITY_HOURS = (1, 3, 6, 12, 24, 48, 72, 168)
 # Form field → the term it carries, where the names differ.
 FIELD_TERMS = {"duration_hours": "duration"}
 TERM_FIELDS = {term: name for name, term in FIELD_TERMS.items()}
+# A few blank lines and one link too many still reach the service, which says
+# what is wrong; a page of text does not.
+MEDIA_LINKS_MAX_CHARS = (MAX_MEDIA_LINKS + 1) * (MAX_LINK_LENGTH + 2)
 NOT_FROM_AUCTION = {"images", "starts_at", "duration_hours", "utc_offset_minutes"}
 ACCEPTED_TYPES = "image/jpeg,image/png,image/webp,image/gif"
 
@@ -70,6 +74,26 @@ class MultipleFileField(forms.FileField):
         return [single(item, initial) for item in files if item]
 
 
+class MediaLinksField(forms.CharField):
+    """Video links, one a line. Which ones are acceptable is the service's
+    call (auctions.media via terms_check)."""
+
+    widget = forms.Textarea(attrs={"rows": 3, "dir": "ltr", "spellcheck": "false"})
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            return "\n".join(str(link) for link in value)
+        return value
+
+    def to_python(self, value: Any) -> list[str]:
+        text = super().to_python(value) or ""
+        if len(text) > MEDIA_LINKS_MAX_CHARS:
+            raise ValidationError(
+                _("Add at most %(max)s video links."), params={"max": MAX_MEDIA_LINKS}
+            )
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+
 class AuctionForm(forms.Form):
     type = forms.ChoiceField(
         label=_("Type of auction"),
@@ -98,6 +122,7 @@ class AuctionForm(forms.Form):
             "details are removed."
         ),
     )
+    media_links = MediaLinksField(label=_("Video links (optional)"), required=False)
     starting_price_stars = forms.IntegerField(
         label=_("Starting price (stars)"), min_value=1, initial=100
     )
@@ -184,6 +209,10 @@ class AuctionForm(forms.Form):
     def __init__(self, *args: Any, auction: Auction | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.auction = auction
+        self.fields["media_links"].help_text = gettext(
+            "Up to %(max)s links, one a line, to videos on %(providers)s. They "
+            "play on the auction page."
+        ) % {"max": MAX_MEDIA_LINKS, "providers": PROVIDERS}
         hours = list(DURATION_HOURS)
         if auction is not None:
             self._fill_from(auction, hours)
@@ -244,6 +273,7 @@ class AuctionForm(forms.Form):
             "description": data.get("description") or "",
             "category": data.get("category"),
             "starting_price_stars": data["starting_price_stars"],
+            "media_links": data.get("media_links") or [],
         }
         if not self.fields["starts_at"].disabled:
             terms["starts_at"] = data.get("starts_at")

@@ -64,6 +64,9 @@ class Auction(models.Model):
     )
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
+    # Video links as the seller typed them (at most five); pages embed only those
+    # `auctions.media` recognises, built from the parsed video id.
+    media_links = models.JSONField(_("video links"), default=list, blank=True)
     category = models.ForeignKey(
         Category,
         verbose_name=_("category"),

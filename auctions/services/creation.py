@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from auction_bot.errors import DomainError
 from auctions.images import ImageRejected, ProcessedImage, Upload, images_process
+from auctions.media import media_links_unique
 from auctions.models import Auction, AuctionImage, Category
 from payments.selectors import subscription_is_active
 
@@ -72,6 +73,7 @@ def auction_create(
     dutch_interval_minutes: int | None = None,
     dutch_floor_stars: int | None = None,
     inactivity_minutes: int | None = None,
+    media_links: Sequence[str] | None = None,
 ) -> Auction:
     """Put an auction up: active now, or scheduled when `starts_at` is ahead.
 
@@ -102,6 +104,7 @@ def auction_create(
         dutch_interval_minutes=dutch_interval_minutes,
         dutch_floor_stars=dutch_floor_stars,
         inactivity_minutes=inactivity_minutes,
+        media_links=media_links,
     )
     now = timezone.now()
     problems = terms_check(terms, now=now)
@@ -254,6 +257,7 @@ def _terms_apply(auction: Auction, terms: Terms, *, now: datetime) -> None:
         setattr(auction, name, value)
     auction.title = terms.title.strip()
     auction.description = (terms.description or "").strip()
+    auction.media_links = media_links_unique(terms.media_links or ())
     auction.current_price_stars = terms.starting_price_stars
     if auction.status != Auction.Status.ACTIVE:
         if terms.starts_at is None:

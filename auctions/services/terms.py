@@ -16,6 +16,12 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from auction_bot.errors import DomainError
+from auctions.media import (
+    MAX_MEDIA_LINKS,
+    PROVIDERS,
+    media_links_unique,
+    media_parse,
+)
 from auctions.models import Auction, Category
 from payments.services import MAX_STARS
 
@@ -59,7 +65,13 @@ TYPE_TERMS = {
         "inactivity_minutes",
     },
 }
-COMMON_TERMS = {"title", "description", "category", "starting_price_stars"}
+COMMON_TERMS = {
+    "title",
+    "description",
+    "category",
+    "starting_price_stars",
+    "media_links",
+}
 TERM_NAMES = {
     "duration": _("A duration"),
     "min_increment_stars": _("A minimum increment"),
@@ -120,6 +132,8 @@ class Terms:
     dutch_interval_minutes: int | None = None
     dutch_floor_stars: int | None = None
     inactivity_minutes: int | None = None
+    # Video page links (auctions.media); None keeps none.
+    media_links: Sequence[str] | None = None
 
 
 TERM_FIELDS = tuple(f.name for f in fields(Terms))
@@ -184,6 +198,7 @@ def terms_check(terms: Terms, *, now: datetime, started: bool = False) -> list[P
             _("The description may be at most %(max)s characters."),
             max=MAX_DESCRIPTION_LENGTH,
         )
+    _media_check(check, terms.media_links)
     for name, label in TERM_NAMES.items():
         if name not in used and getattr(terms, name) is not None:
             check.refuse(
@@ -217,6 +232,29 @@ def terms_check(terms: Terms, *, now: datetime, started: bool = False) -> list[P
         if pricing is not None and pricing not in Auction.SealedPricing.values:
             check.refuse("sealed_pricing", _("Choose first-price or second-price."))
     return check.problems
+
+
+def _media_check(check: _Checker, links: Sequence[str] | None) -> None:
+    if not links:
+        return
+    links = media_links_unique(links)
+    if len(links) > MAX_MEDIA_LINKS:
+        check.refuse(
+            "media_links",
+            _("Add at most %(max)s video links."),
+            max=MAX_MEDIA_LINKS,
+        )
+    for link in links:
+        if media_parse(link) is None:
+            check.refuse(
+                "media_links",
+                _(
+                    "“%(link)s” is not a video we can show. Use a link to a video "
+                    "on %(providers)s."
+                ),
+                link=link[:80],
+                providers=PROVIDERS,
+            )
 
 
 def _start_check(check: _Checker, starts_at: datetime | None, *, now: datetime) -> None:

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET
 
 from auctions.forms import TYPE_EXPLANATIONS
 from auctions.forms_bid import BidForm, ConfirmForm, MaxBidForm
+from auctions.media import media_items
 from auctions.models import Auction
 from auctions.selectors import (
     auction_bid_history,
@@ -38,6 +39,7 @@ from auctions.selectors_pages import (
     auction_phase,
     auction_stake,
 )
+from auctions.sharing import auction_page_meta, auction_share_links
 
 Type = Auction.Type
 Status = Auction.Status
@@ -196,10 +198,14 @@ def render_detail(
     status: int = 200,
 ) -> HttpResponse:
     context = live_context(request, auction, posted)
+    images = list(auction.images.all())
     context.update(
-        images=list(auction.images.all()),
+        images=images,
         type_explanation=TYPE_EXPLANATIONS.get(auction.type, ""),
         watched=auction_is_watched(auction=auction, user=request.user),
+        media=media_items(auction.media_links),
+        share=auction_share_links(auction),
+        meta=auction_page_meta(auction, images, context["price"]),
     )
     return render(request, "auctions/detail.html", context, status=status)
 

@@ -1,9 +1,11 @@
-"""The front page (running auctions as cards, a page at a time) and the
-watchlist. Search and filters come later; the cards are shared."""
+"""The front page (running auctions as cards, searched and filtered by the
+URL, a page at a time) and the watchlist; the cards are shared."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -14,14 +16,17 @@ from django.views.decorators.http import require_GET
 
 from auctions.models import Auction
 from auctions.selectors import auction_price_now
-from auctions.selectors_pages import auctions_active, watchlist_page
+from auctions.selectors_pages import watchlist_page
+from auctions.selectors_search import auction_search_filter
 
 PAGE_SIZE = 12
 
 
-def with_card_prices(auctions: Iterable[Auction]) -> list[Auction]:
+def with_card_prices(
+    auctions: Iterable[Auction], now: datetime | None = None
+) -> list[Auction]:
     """The price a card shows (a Dutch price is a function of the clock)."""
-    now = timezone.now()
+    now = now or timezone.now()
     auctions = list(auctions)
     for auction in auctions:
         auction.price_now = auction_price_now(auction, now)
@@ -31,11 +36,22 @@ def with_card_prices(auctions: Iterable[Auction]) -> list[Auction]:
 
 @require_GET
 def auction_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(auctions_active(), PAGE_SIZE).get_page(request.GET.get("page"))
+    """Always the whole page: the search form's htmx requests pick the results
+    out of it, and the back button may ask for any of them."""
+    now = timezone.now()
+    search = auction_search_filter(params=request.GET, now=now)
+    page = Paginator(search.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "auctions/list.html",
-        {"page": page, "auctions": with_card_prices(page.object_list)},
+        {
+            "page": page,
+            "auctions": with_card_prices(page.object_list, now),
+            "search": search,
+            "filtered": search.active,
+            "ignored": search.ignored,
+            "query": urlencode(search.query_string_items()),
+        },
     )
 
 
