@@ -66,7 +66,7 @@ def page(browser: Browser, live_server) -> Iterator[Page]:
         viewport={"width": 375, "height": 740},  # a phone
     )
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(30_000)  # a busy test machine is slow
     page.route("https://oauth.telegram.org/**", _telegram_confirms)
     yield page
     context.close()
