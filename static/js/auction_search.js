@@ -11,7 +11,9 @@
 
   function searchForm() { return document.getElementById("search-form"); }
 
-  // Empty fields say nothing: leave them out of the URL.
+  // Empty fields say nothing: leave them out of the URL. A search that would
+  // not change the URL (the text box losing focus after its own search) is not
+  // sent, so it adds no step to the back button.
   document.body.addEventListener("htmx:configRequest", function (event) {
     if (event.detail.elt !== searchForm()) { return; }
     var formData = event.detail.formData;
@@ -20,6 +22,9 @@
         formData.delete(name);
       }
     });
+    var wanted = new URLSearchParams(formData).toString();
+    var current = new URLSearchParams(window.location.search).toString();
+    if (wanted === current) { event.preventDefault(); }
   });
 
   // A history snapshot holds the form as it was first drawn; the URL holds
