@@ -2,7 +2,7 @@
 descriptions, and the price of the moment as a column to filter and sort on.
 
 PostgreSQL matches with full-text search and ranks title matches above
-description matches, through the GIN index of migration 0002. SQLite (a bare
+description matches, through the stored, GIN-indexed document of migration 0003. SQLite (a bare
 machine, the tests) falls back to LIKE, with title matches first.
 """
 
@@ -12,12 +12,17 @@ import re
 from datetime import datetime
 from typing import Any
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import (
+    SearchQuery,
+    SearchRank,
+    SearchVectorField,
+)
 from django.db import connections
 from django.db.models import (
     BigIntegerField,
     Case,
     DateTimeField,
+    Expression,
     F,
     Func,
     IntegerField,
@@ -26,6 +31,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import Col
 from django.db.models.functions import Greatest
 
 from auctions.models import Auction
@@ -46,11 +52,18 @@ def search_words(text: str) -> list[str]:
     return [word[:MAX_WORD_LENGTH] for word in words[:MAX_SEARCH_WORDS]]
 
 
-def search_vector() -> SearchVector:
-    # Must stay identical to the indexed expression in migration 0002.
-    return SearchVector("title", weight="A", config=SEARCH_CONFIG) + SearchVector(
-        "description", weight="B", config=SEARCH_CONFIG
-    )
+class SearchDocument(Expression):
+    """PostgreSQL's stored `search_document` column (migration 0003: title
+    weighted A, description B, the 'simple' configuration), GIN-indexed. Not a
+    model field, since SQLite has no such type; it resolves to a column of the
+    query's table, so it follows the table's alias in a subquery."""
+
+    field = SearchVectorField()
+    field.set_attributes_from_name("search_document")
+    field.model = Auction  # how expressions tell columns apart (not in _meta)
+
+    def resolve_expression(self, query: Any = None, *args: Any, **kwargs: Any) -> Col:
+        return Col(query.get_initial_alias(), self.field)
 
 
 def search_text(queryset: QuerySet[Auction], text: str) -> QuerySet[Auction]:
@@ -65,11 +78,10 @@ def search_text(queryset: QuerySet[Auction], text: str) -> QuerySet[Auction]:
             search_type="raw",
             config=SEARCH_CONFIG,
         )
-        vector = search_vector()
         return (
-            queryset.alias(search_document=vector)
-            .filter(search_document=query)
-            .annotate(search_rank=SearchRank(vector, query))
+            queryset.alias(search_match=SearchDocument())
+            .filter(search_match=query)
+            .annotate(search_rank=SearchRank(SearchDocument(), query))
         )
     in_title = Q()
     matches = Q()
