@@ -30,5 +30,5 @@ if REDIS_URL:
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
-MEDIA_ROOT = str(BASE_DIR / ".test-media" / _worker)
+MEDIA_ROOT = str(BASE_DIR / ".test-media" / f"{_worker}-{os.getpid()}")
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
