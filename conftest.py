@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 
 import pytest
@@ -30,3 +31,10 @@ def _default_language() -> Iterator[None]:
     translation.activate(django_settings.LANGUAGE_CODE)
     yield
     translation.activate(django_settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_media_removed() -> Iterator[None]:
+    """Uploaded test pictures live in a folder of this process; gone afterwards."""
+    yield
+    shutil.rmtree(django_settings.MEDIA_ROOT, ignore_errors=True)
