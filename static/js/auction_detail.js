@@ -105,7 +105,9 @@
     if (!target || target.id !== "bid-area") { return; }
     var fragment = event.detail.fragment;
     target.querySelectorAll("input[data-dirty]").forEach(function (input) {
-      var twin = fragment.querySelector('input[name="' + input.name + '"]');
+      // By id first: the phone's bid bar has a second "amount" field.
+      var twin = (input.id && fragment.querySelector("#" + input.id)) ||
+        fragment.querySelector('input[name="' + input.name + '"]');
       if (twin) {
         twin.value = input.value;
         twin.setAttribute("value", input.value);
@@ -117,12 +119,13 @@
       if (twin && details.open) { twin.setAttribute("open", ""); }
     });
     var active = document.activeElement;
-    refocus = active && target.contains(active) && active.name ? active.name : null;
+    refocus = active && target.contains(active) && active.name ? active : null;
   });
 
   document.addEventListener("htmx:oobAfterSwap", function () {
     if (!refocus) { return; }
-    var input = document.querySelector('#bid-area input[name="' + refocus + '"]');
+    var input = (refocus.id && document.getElementById(refocus.id)) ||
+      document.querySelector('#bid-area input[name="' + refocus.name + '"]');
     refocus = null;
     if (input) {
       input.focus();
