@@ -165,8 +165,8 @@ def test_the_bid_bar_follows_a_phone_down_the_auction_page_and_bids(
         expect(page.get_by_test_id("bid-bar-leading")).to_be_visible()
         assert auction.bids.get().amount == 55
 
-        # With the price panel and the bid forms on screen, the bar steps aside.
-        page.get_by_test_id("price-panel").scroll_into_view_if_needed()
+        # With the bid forms on screen, the bar steps aside.
+        page.get_by_test_id("set-max").first.scroll_into_view_if_needed()
         page.wait_for_function(
             "getComputedStyle(document.querySelector('.bid-bar')).visibility"
             " === 'hidden'"

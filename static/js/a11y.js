@@ -7,8 +7,8 @@
 //    that stays in the page (base.html). Only a changed price or bid count is
 //    announced, never the same text twice.
 // 2. The phone's bid bar (auctions/includes/bid_bar.html) steps aside while the
-//    price panel or the full bid forms are on screen, so the same controls are
-//    not shown twice and the bar never covers them.
+//    full bid forms are on screen, so the same controls are not shown twice and
+//    the bar never covers them.
 (function () {
   "use strict";
 
@@ -54,7 +54,7 @@
       return;
     }
     var targets = Array.prototype.slice.call(
-      document.querySelectorAll("#auction-live, #bid-area > :not(.bid-bar)")
+      document.querySelectorAll("#bid-area > :not(.bid-bar)")
     );
     // The bar's own height is left out of the viewport: a form hidden behind
     // it is not "in view".
