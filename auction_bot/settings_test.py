@@ -32,3 +32,7 @@ STORAGES["staticfiles"] = {  # noqa: F405
 }
 MEDIA_ROOT = str(BASE_DIR / ".test-media" / f"{_worker}-{os.getpid()}")
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# Static files straight from the app folders and node_modules, as in development:
+# a fresh clone has run no collectstatic.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
