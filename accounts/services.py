@@ -4,10 +4,14 @@ preferences, and the outbox. (Two-factor authentication: services_two_factor.)""
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models.constants import OnConflict
 from django.utils.translation import gettext_lazy as _
 
 from auction_bot.errors import DomainError
@@ -124,26 +128,84 @@ def notify(
     """Write a notification to the outbox inside the caller's transaction and
     arrange its delivery after commit. Returns None when this event was already
     notified to this recipient (same kind, channel and event_key)."""
-    from .tasks import notification_deliver
-
-    if event_key:
-        # A savepoint, so a duplicate does not poison the caller's transaction.
-        try:
-            with transaction.atomic():
-                notification = Notification.objects.create(
-                    recipient=recipient,
-                    kind=kind,
-                    channel=channel,
-                    payload=payload or {},
-                    event_key=event_key,
-                )
-        except IntegrityError:
-            return None
-    else:
-        notification = Notification.objects.create(
-            recipient=recipient, kind=kind, channel=channel, payload=payload or {}
-        )
-    transaction.on_commit(
-        lambda: notification_deliver.delay(notification.pk), robust=True
+    written = notify_many(
+        notifications=[
+            Notification(
+                recipient=recipient,
+                kind=kind,
+                channel=channel,
+                payload=payload or {},
+                event_key=event_key,
+            )
+        ]
     )
-    return notification
+    return written[0] if written else None
+
+
+def notify_many(*, notifications: Sequence[Notification]) -> list[Notification]:
+    """Write several notifications (unsaved rows: recipient, kind, channel,
+    payload, event_key) to the outbox in one statement inside the caller's
+    transaction, and queue their delivery with one hook after commit. A row whose
+    event was already notified (same recipient, kind, channel and event_key) is
+    skipped; returns the rows written, with their ids, in the order given."""
+    if not notifications:
+        return []
+    opts = Notification._meta
+    returning = [opts.pk, *(opts.get_field(name) for name in _NOTIFICATION_KEY)]
+    # INSERT … ON CONFLICT DO NOTHING RETURNING (INSERT OR IGNORE on SQLite):
+    # a duplicate is skipped by the database itself, so it needs no savepoint to
+    # keep the caller's transaction alive, and the rows returned are exactly the
+    # ones written. bulk_create(ignore_conflicts=True) would not return their ids.
+    rows = Notification.objects._insert(
+        list(notifications),
+        fields=[field for field in opts.concrete_fields if field is not opts.pk],
+        returning_fields=returning,
+        on_conflict=OnConflict.IGNORE,
+    )
+    waiting: dict[tuple[Any, ...], list[Notification]] = defaultdict(list)
+    for notification in notifications:
+        waiting[_notification_key(notification)].append(notification)
+    written: set[int] = set()
+    for row in rows:
+        if row is None:  # a single row that was skipped
+            continue
+        pk, *key = row
+        notification = waiting[tuple(key)].pop(0)
+        notification.pk = pk
+        notification._state.adding = False
+        notification._state.db = Notification.objects.db
+        written.add(id(notification))
+    created = [n for n in notifications if id(n) in written]
+    if created:
+        ids = [notification.pk for notification in created]
+        transaction.on_commit(partial(_deliver_after_commit, ids), robust=True)
+    return created
+
+
+_NOTIFICATION_KEY = ("recipient", "kind", "channel", "event_key")
+
+
+def _notification_key(notification: Notification) -> tuple[Any, ...]:
+    return (
+        notification.recipient_id,
+        notification.kind,
+        notification.channel,
+        notification.event_key,
+    )
+
+
+def _deliver_after_commit(ids: list[int]) -> None:
+    """One message to the broker per event, not one per recipient: a close that
+    tells a dozen people would otherwise spend most of its time publishing."""
+    from .tasks import notification_deliver, notifications_deliver
+
+    if len(ids) == 1:
+        notification_deliver.delay(ids[0])
+        return
+    for start in range(0, len(ids), DELIVERY_BATCH):
+        notifications_deliver.delay(ids[start : start + DELIVERY_BATCH])
+
+
+# At most this many notifications per delivery task: each is a Bot API call, and
+# the task must finish well inside its time limit.
+DELIVERY_BATCH = 20
