@@ -24,7 +24,7 @@ from payments.services import stars_validate
 
 from . import notices
 from .guards import auction_lock, check_bidder, check_funds, check_open
-from .holds import hold_set, users_lock
+from .holds import holds_set, users_lock
 from .instant import dutch_accept_locked
 from .results import BidResult
 
@@ -129,20 +129,17 @@ def _proxy_bid(
 
     rows = _record(auction, steps, now)
     if leading:
+        amounts = {}
         if previous_leader_id is not None:
             # Outbid beyond their maximum: their stars are theirs again at once.
-            hold_set(
-                auction=auction, user=users[previous_leader_id], amount=0, reason=reason
-            )
-        hold_set(auction=auction, user=me, amount=commitment, reason=reason)
+            amounts[previous_leader_id] = 0
+        amounts[me.pk] = commitment
+        holds_set(auction=auction, users=users, amounts=amounts, reason=reason)
         auction.leader = me
         auction.leader_max_stars = commitment
     auction.current_price_stars = price
-    extended = _after_bid(auction, rows, now)
-    if leading and previous_leader_id is not None:
-        notices.notify_outbid(
-            auction=auction, previous_leader=users[previous_leader_id], bid=rows[-1]
-        )
+    outbid = previous_leader_id if leading else None
+    extended = _after_bid(auction, rows, now, outbid=outbid)
     own = next(
         (row for row in rows if row.bidder_id == me.pk and not row.is_automatic), None
     )
@@ -173,10 +170,10 @@ def _leader_raise(
             maximum=current_max,
         )
     check_funds(me, max_amount - current_max)
-    hold_set(
+    holds_set(
         auction=auction,
-        user=me,
-        amount=max_amount,
+        users={me.pk: me},
+        amounts={me.pk: max_amount},
         reason=f"maximum raised on auction {auction.pk}",
     )
     auction.leader_max_stars = max_amount
@@ -239,8 +236,11 @@ def _sealed_bid(
             previous=previous,
         )
     check_funds(me, amount - previous)
-    hold_set(
-        auction=auction, user=me, amount=amount, reason=f"sealed bid on {auction.pk}"
+    holds_set(
+        auction=auction,
+        users={me.pk: me},
+        amounts={me.pk: amount},
+        reason=f"sealed bid on {auction.pk}",
     )
     rows = _record(auction, [(me, amount, False, None)], now)
     _after_bid(auction, rows, now)
@@ -256,24 +256,43 @@ def _sealed_bid(
 def _record(
     auction: Auction, steps: list[tuple[User, int, bool, int | None]], now: datetime
 ) -> list[Bid]:
-    """Write the rows of one bid: (bidder, amount, automatic, their maximum)."""
-    return [
-        Bid.objects.create(
-            auction=auction,
-            bidder=user,
-            amount=amount,
-            max_amount=maximum,
-            is_automatic=automatic,
-            created_at=now,
-        )
-        for user, amount, automatic, maximum in steps
-    ]
+    """Write the rows of one bid: (bidder, amount, automatic, their maximum), in
+    one statement; the ids come back in this order, which the history keeps."""
+    return Bid.objects.bulk_create(
+        [
+            Bid(
+                auction=auction,
+                bidder=user,
+                amount=amount,
+                max_amount=maximum,
+                is_automatic=automatic,
+                created_at=now,
+            )
+            for user, amount, automatic, maximum in steps
+        ]
+    )
 
 
-def _after_bid(auction: Auction, rows: list[Bid], now: datetime) -> bool:
+# What a bid may change on the auction row: saved alone, so that a write that
+# does not take the row lock (the reminder counter) is never undone by a bid.
+BID_FIELDS = [
+    "current_price_stars",
+    "leader",
+    "leader_max_stars",
+    "bid_count",
+    "ends_at",
+    "extensions_used",
+    "updated_at",
+]
+
+
+def _after_bid(
+    auction: Auction, rows: list[Bid], now: datetime, *, outbid: int | None = None
+) -> bool:
     """Count the bids, move the end (perpetual countdown, English soft close),
-    save, and tell the seller (and everyone involved of an extension). Returns
-    whether the end was extended."""
+    save, and tell the seller, the bidder `outbid` if any, and everyone involved
+    of an extension — all in one write to the outbox. Returns whether the end was
+    extended."""
     auction.bid_count += len(rows)
     extended = False
     if auction.type == Type.PERPETUAL:
@@ -286,10 +305,8 @@ def _after_bid(auction: Auction, rows: list[Bid], now: datetime) -> bool:
         auction.ends_at += timedelta(minutes=auction.extension_minutes)
         auction.extensions_used += 1
         extended = True
-    auction.save()
-    notices.notify_new_bid(auction=auction, bid=rows[-1])
-    if extended:
-        notices.notify_extended(auction=auction)
+    auction.save(update_fields=BID_FIELDS)
+    notices.notify_bid(auction=auction, bid=rows[-1], outbid=outbid, extended=extended)
     logger.info(
         "bid placed",
         extra={

@@ -23,11 +23,11 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from auctions.errors import AuctionNotOpen, CloseRefused
 from auctions.models import Auction, AuctionHold, Bid
-from payments.services import stars_transfer
+from payments.services.ledger import Posting, transfer_posting
 
 from . import notices
 from .guards import auction_lock
-from .holds import holds_release_all, users_lock
+from .holds import holds_release, users_lock
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +87,24 @@ def auction_close_early(*, auction: Auction, seller: User) -> CloseResult:
         return close_locked(auction=auction, now=now, end_now=True)
 
 
+# What a close may change on the auction row (a buy-it-now or a Dutch accept
+# also sets the bid fields just before): saved alone, so that a write that does
+# not take the row lock (the reminder counter) is never undone by a close.
+CLOSE_FIELDS = [
+    "status",
+    "close_outcome",
+    "winner",
+    "final_price_stars",
+    "current_price_stars",
+    "closed_at",
+    "ends_at",
+    "leader",
+    "leader_max_stars",
+    "bid_count",
+    "updated_at",
+]
+
+
 def close_locked(
     *,
     auction: Auction,
@@ -97,18 +115,28 @@ def close_locked(
     """Close an auction whose row the caller has locked (and checked). `users`:
     rows the caller already locked; the rest are locked here, in pk order."""
     winner_id, price, outcome = _outcome(auction)
-    holder_ids = set(
-        AuctionHold.objects.filter(auction=auction).values_list("user_id", flat=True)
-    )
-    wanted = holder_ids | {auction.seller_id}
+    # Read under the auction lock: every writer of holds takes it first, so
+    # these are all of them until the commit.
+    holds = list(AuctionHold.objects.filter(auction=auction).order_by("user_id"))
+    wanted = {hold.user_id for hold in holds} | {auction.seller_id}
     users = dict(users or {})
     users.update(users_lock(wanted - set(users)))
 
     fee = 0
+    settlement = []
     if winner_id is not None:
         fee = price * settings.PLATFORM_FEE_PERCENT // 100
-        _settle(auction, users[winner_id], users[auction.seller_id], price, fee)
-    holds_release_all(auction=auction, users=users, reason=f"auction {auction.pk} over")
+        settlement.append(_settlement(auction, holds, users, winner_id, price, fee))
+    # The settlement and every release in one ledger batch: the winner pays from
+    # their held stars, and whatever they held beyond the price is released with
+    # every other hold.
+    holds_release(
+        auction=auction,
+        holds=holds,
+        users=users,
+        reason=f"auction {auction.pk} over",
+        before=settlement,
+    )
 
     auction.status = Auction.Status.FINISHED
     auction.close_outcome = outcome
@@ -119,7 +147,7 @@ def close_locked(
     auction.closed_at = now
     if end_now and now > auction.starts_at:
         auction.ends_at = now
-    auction.save()
+    auction.save(update_fields=CLOSE_FIELDS)
     notices.notify_closed(auction=auction, fee=fee)
     logger.info(
         "auction closed",
@@ -140,23 +168,31 @@ def close_locked(
     )
 
 
-def _settle(auction: Auction, winner: User, seller: User, price: int, fee: int) -> None:
-    """Pay the seller from the winner's held stars; what the winner held beyond the
-    price is released with every other hold afterwards."""
-    stars_transfer(
-        from_user=winner,
-        to_user=seller,
+def _settlement(
+    auction: Auction,
+    holds: list[AuctionHold],
+    users: dict[int, User],
+    winner_id: int,
+    price: int,
+    fee: int,
+) -> Posting:
+    """The posting that pays the seller from the winner's held stars; the
+    winner's hold (in `holds`) shrinks by the price, what is left of it is
+    released with the others."""
+    hold = next((hold for hold in holds if hold.user_id == winner_id), None)
+    if hold is None:
+        raise AuctionHold.DoesNotExist(
+            f"the winner of auction {auction.pk} holds no stars for it"
+        )
+    hold.amount_stars -= price
+    return transfer_posting(
+        from_user=users[winner_id],
+        to_user=users[auction.seller_id],
         amount=price,
         fee=fee,
         auction_id=auction.pk,
         reason=f"auction {auction.pk} settled",
     )
-    hold = AuctionHold.objects.get(auction=auction, user=winner)
-    if hold.amount_stars == price:
-        hold.delete()
-    else:
-        hold.amount_stars -= price
-        hold.save(update_fields=["amount_stars", "updated_at"])
 
 
 def _outcome(auction: Auction) -> tuple[int | None, int | None, str]:

@@ -1,16 +1,17 @@
 """What bids and closes tell people, written to the outbox inside the same
-transaction (`accounts.services.notify`), each with an event key so a retried
-event is told once. The texts are the `auction_*` kinds in
-`accounts/notifications.py`; payloads carry the auction's uuid, from which the
-text builds the web link."""
+transaction (`accounts.services.notify_many`: one statement per event), each
+with an event key so a retried event is told once. The texts are the
+`auction_*` kinds in `accounts/notifications.py`; payloads carry the auction's
+uuid, from which the text builds the web link."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
-from accounts.models import User
-from accounts.services import notify
+from django.db.models import BooleanField, Value
+
+from accounts.models import Notification
+from accounts.services import notify_many
 from auctions.models import Auction, Bid, Watch
 from auctions.rules import min_next_bid
 
@@ -19,12 +20,13 @@ def _base(auction: Auction) -> dict[str, Any]:
     return {"auction": str(auction.uuid), "title": auction.title}
 
 
-def _users(ids: Iterable[int]) -> list[User]:
-    return list(User.objects.filter(pk__in=set(ids)).order_by("pk"))
-
-
 def bidder_ids(auction: Auction) -> set[int]:
-    return set(Bid.objects.filter(auction=auction).values_list("bidder_id", flat=True))
+    return set(
+        Bid.objects.filter(auction=auction)
+        .order_by()
+        .values_list("bidder_id", flat=True)
+        .distinct()
+    )
 
 
 def watcher_ids(auction: Auction) -> set[int]:
@@ -35,68 +37,99 @@ def watcher_ids(auction: Auction) -> set[int]:
     )
 
 
-def notify_new_bid(*, auction: Auction, bid: Bid) -> None:
-    """To the seller. Sealed bids are counted, not priced."""
+def audience(auction: Auction) -> tuple[set[int], set[int]]:
+    """(bidder ids, watcher ids) in one query."""
+    bidding = (
+        Bid.objects.filter(auction=auction)
+        .order_by()
+        .values_list("bidder_id", Value(True, output_field=BooleanField()))
+    )
+    watching = (
+        Watch.objects.filter(auction=auction)
+        .order_by()
+        .values_list("user_id", Value(False, output_field=BooleanField()))
+    )
+    bidders: set[int] = set()
+    watchers: set[int] = set()
+    for user_id, is_bidder in bidding.union(watching):
+        (bidders if is_bidder else watchers).add(user_id)
+    return bidders, watchers
+
+
+def notify_bid(
+    *, auction: Auction, bid: Bid, outbid: int | None = None, extended: bool = False
+) -> None:
+    """After a bid: the seller hears of it (sealed bids counted, not priced), the
+    bidder `outbid` (who just lost the lead) gets the price to beat, and when
+    soft close moved the end every bidder and watcher hears of it."""
     payload = _base(auction) | {"bids": auction.bid_count}
     if auction.type != Auction.Type.SEALED:
         payload["price"] = auction.current_price_stars
-    notify(
-        recipient=auction.seller,
-        kind="auction_new_bid",
-        payload=payload,
-        event_key=f"auction:{auction.pk}:bid:{bid.pk}",
-    )
+    key = f"auction:{auction.pk}:bid:{bid.pk}"
+    rows = [
+        Notification(
+            recipient_id=auction.seller_id,
+            kind="auction_new_bid",
+            payload=payload,
+            event_key=key,
+        )
+    ]
+    if extended:
+        rows += _extended(auction)
+    if outbid is not None:
+        next_bid = min_next_bid(
+            price=auction.current_price_stars,
+            has_bids=True,
+            starting_price=auction.starting_price_stars,
+            min_increment=auction.min_increment_stars,
+        )
+        rows.append(
+            Notification(
+                recipient_id=outbid,
+                kind="auction_outbid",
+                payload=_base(auction)
+                | {"price": auction.current_price_stars, "next_bid": next_bid},
+                event_key=key,
+            )
+        )
+    notify_many(notifications=rows)
 
 
-def notify_outbid(*, auction: Auction, previous_leader: User, bid: Bid) -> None:
-    """To the bidder who just lost the lead, with the price to beat."""
-    next_bid = min_next_bid(
-        price=auction.current_price_stars,
-        has_bids=True,
-        starting_price=auction.starting_price_stars,
-        min_increment=auction.min_increment_stars,
-    )
-    notify(
-        recipient=previous_leader,
-        kind="auction_outbid",
-        payload=_base(auction)
-        | {"price": auction.current_price_stars, "next_bid": next_bid},
-        event_key=f"auction:{auction.pk}:bid:{bid.pk}",
-    )
-
-
-def notify_extended(*, auction: Auction) -> None:
+def _extended(auction: Auction) -> list[Notification]:
     """To every bidder and watcher (soft close moved the end)."""
     payload = _base(auction) | {
         "ends_at": auction.ends_at.isoformat(),
         "extensions_left": auction.max_extensions - auction.extensions_used,
         "max_extensions": auction.max_extensions,
     }
-    for user in _users(bidder_ids(auction) | watcher_ids(auction)):
-        notify(
-            recipient=user,
+    bidders, watchers = audience(auction)
+    key = f"auction:{auction.pk}:extension:{auction.extensions_used}"
+    return [
+        Notification(
+            recipient_id=user_id,
             kind="auction_extended",
             payload=payload,
-            event_key=f"auction:{auction.pk}:extension:{auction.extensions_used}",
+            event_key=key,
         )
+        for user_id in sorted(bidders | watchers)
+    ]
 
 
 def notify_closed(*, auction: Auction, fee: int = 0) -> None:
     """Winner, seller, the other bidders and the watchers each hear how it ended."""
     key = f"auction:{auction.pk}:close"
     base = _base(auction)
-    bidders = bidder_ids(auction)
+    bidders, watchers = audience(auction)
     told = {auction.seller_id, *bidders}
     outcome = auction.close_outcome
     price = auction.final_price_stars
-    users = {user.pk: user for user in _users(told | watcher_ids(auction))}
+    rows: list[Notification] = []
 
     def tell(user_id: int, kind: str, **extra: Any) -> None:
-        notify(
-            recipient=users[user_id],
-            kind=kind,
-            payload=base | extra,
-            event_key=key,
+        rows.append(
+            Notification(
+                recipient_id=user_id, kind=kind, payload=base | extra, event_key=key
+            )
         )
 
     if outcome == Auction.Outcome.SOLD:
@@ -110,8 +143,9 @@ def notify_closed(*, auction: Auction, fee: int = 0) -> None:
             tell(user_id, "auction_reserve_not_met", role="bidder")
     else:
         tell(auction.seller_id, "auction_no_winner")
-    for user_id in sorted(set(users) - told):
+    for user_id in sorted(watchers - told):
         if outcome == Auction.Outcome.SOLD:
             tell(user_id, "auction_ended", sold=True, price=price)
         else:
             tell(user_id, "auction_ended", sold=False)
+    notify_many(notifications=rows)
