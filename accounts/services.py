@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -178,7 +177,13 @@ def notify_many(*, notifications: Sequence[Notification]) -> list[Notification]:
     created = [n for n in notifications if id(n) in written]
     if created:
         ids = [notification.pk for notification in created]
-        transaction.on_commit(partial(_deliver_after_commit, ids), robust=True)
+
+        # A named function, not functools.partial: Django's robust on_commit logs a
+        # failing hook by its __qualname__, which a partial does not have.
+        def deliver() -> None:
+            _deliver_after_commit(ids)
+
+        transaction.on_commit(deliver, robust=True)
     return created
 
 
