@@ -24,7 +24,7 @@ from payments.services import stars_validate
 
 from . import notices
 from .guards import auction_lock, check_bidder, check_funds, check_open
-from .holds import holds_set, users_lock_with_holds
+from .holds import holds_set, users_lock
 from .instant import dutch_accept_locked
 from .results import BidResult
 
@@ -81,16 +81,13 @@ def _proxy_bid(
     now: datetime,
 ) -> BidResult:
     previous_leader_id = auction.leader_id
-    users, held = users_lock_with_holds(
-        [bidder.pk, *([previous_leader_id] if previous_leader_id else [])],
-        auction=auction,
+    users = users_lock(
+        [bidder.pk, *([previous_leader_id] if previous_leader_id else [])]
     )
     me = users[bidder.pk]
     check_bidder(auction, me)
     if previous_leader_id == me.pk:
-        return _leader_raise(
-            auction=auction, me=me, held=held, max_amount=max_amount, now=now
-        )
+        return _leader_raise(auction=auction, me=me, max_amount=max_amount, now=now)
 
     minimum = auction_min_next_bid_locked(auction)
     if amount < minimum:
@@ -137,13 +134,7 @@ def _proxy_bid(
             # Outbid beyond their maximum: their stars are theirs again at once.
             amounts[previous_leader_id] = 0
         amounts[me.pk] = commitment
-        holds_set(
-            auction=auction,
-            users=users,
-            amounts=amounts,
-            reason=reason,
-            current=held,
-        )
+        holds_set(auction=auction, users=users, amounts=amounts, reason=reason)
         auction.leader = me
         auction.leader_max_stars = commitment
     auction.current_price_stars = price
@@ -163,12 +154,7 @@ def _proxy_bid(
 
 
 def _leader_raise(
-    *,
-    auction: Auction,
-    me: User,
-    held: dict[int, int],
-    max_amount: int | None,
-    now: datetime,
+    *, auction: Auction, me: User, max_amount: int | None, now: datetime
 ) -> BidResult:
     """The leader bids again: only a higher maximum makes sense (bidding against
     oneself would only raise one's own price), and it stays hidden; the price
@@ -189,7 +175,6 @@ def _leader_raise(
         users={me.pk: me},
         amounts={me.pk: max_amount},
         reason=f"maximum raised on auction {auction.pk}",
-        current=held,
     )
     auction.leader_max_stars = max_amount
     price = reserve_lift(
@@ -225,8 +210,7 @@ def _sealed_bid(
 ) -> BidResult:
     """One hidden bid per bidder, raised by bidding again; the whole bid is held
     until the end."""
-    users, held = users_lock_with_holds([bidder.pk], auction=auction)
-    me = users[bidder.pk]
+    me = users_lock([bidder.pk])[bidder.pk]
     check_bidder(auction, me)
     if max_amount is not None:
         raise BidRefused(
@@ -257,7 +241,6 @@ def _sealed_bid(
         users={me.pk: me},
         amounts={me.pk: amount},
         reason=f"sealed bid on {auction.pk}",
-        current=held,
     )
     rows = _record(auction, [(me, amount, False, None)], now)
     _after_bid(auction, rows, now)

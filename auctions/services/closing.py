@@ -12,28 +12,22 @@ sweep closes it; nothing is ever half settled."""
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Notification, User
+from accounts.models import User
 from auctions.errors import AuctionNotOpen, CloseRefused
 from auctions.models import Auction, AuctionHold, Bid
-from payments.services.ledger import (
-    Posting,
-    ledger_post_many,
-    release_posting,
-    transfer_posting,
-)
+from payments.services.ledger import Posting, transfer_posting
 
 from . import notices
 from .guards import auction_lock
-from .holds import users_lock
+from .holds import holds_release, users_lock
 
 logger = logging.getLogger(__name__)
 
@@ -117,147 +111,61 @@ def close_locked(
     now: datetime,
     users: dict[int, User] | None = None,
     end_now: bool = False,
-    batch: CloseBatch | None = None,
 ) -> CloseResult:
     """Close an auction whose row the caller has locked (and checked). `users`:
-    rows the caller already locked; the rest are locked here, in pk order.
-    `batch`: the `CloseBatch` of several locked auctions this one is closed
-    with (the sweep); it writes when flushed. Without one, this close writes
-    at once."""
-    if batch is not None:
-        return batch.close(auction, now=now, end_now=end_now)
-    batch = CloseBatch(auctions=[auction], users=users)
-    result = batch.close(auction, now=now, end_now=end_now)
-    batch.flush()
-    return result
+    rows the caller already locked; the rest are locked here, in pk order."""
+    winner_id, price, outcome = _outcome(auction)
+    # Read under the auction lock: every writer of holds takes it first, so
+    # these are all of them until the commit.
+    holds = list(AuctionHold.objects.filter(auction=auction).order_by("user_id"))
+    wanted = {hold.user_id for hold in holds} | {auction.seller_id}
+    users = dict(users or {})
+    users.update(users_lock(wanted - set(users)))
 
+    fee = 0
+    settlement = []
+    if winner_id is not None:
+        fee = price * settings.PLATFORM_FEE_PERCENT // 100
+        settlement.append(_settlement(auction, holds, users, winner_id, price, fee))
+    # The settlement and every release in one ledger batch: the winner pays from
+    # their held stars, and whatever they held beyond the price is released with
+    # every other hold.
+    holds_release(
+        auction=auction,
+        holds=holds,
+        users=users,
+        reason=f"auction {auction.pk} over",
+        before=settlement,
+    )
 
-class CloseBatch:
-    """Closing several auctions whose rows the caller has locked, in one
-    transaction, for about the queries of one: what they need is read once for
-    all of them (holds, sealed bids, bidders and watchers; the users whose
-    stars move are locked in one statement, in pk order, after the auctions),
-    `close` decides each one, and `flush` writes them all (one ledger batch, one
-    DELETE of holds, one UPDATE of auctions, one INSERT of notifications).
-    Nothing is written before `flush`, and all of it commits or rolls back
-    together."""
-
-    def __init__(
-        self, *, auctions: list[Auction], users: dict[int, User] | None = None
-    ) -> None:
-        ids = [auction.pk for auction in auctions]
-        # Read under the auction locks: every writer of holds and bids takes
-        # the auction lock first, so these stay true until the commit.
-        self.holds: dict[int, list[AuctionHold]] = {pk: [] for pk in ids}
-        for hold in AuctionHold.objects.filter(auction_id__in=ids).order_by(
-            "auction_id", "user_id"
-        ):
-            self.holds[hold.auction_id].append(hold)
-        self.sealed = _sealed_rankings(
-            [auction.pk for auction in auctions if auction.type == Type.SEALED]
-        )
-        wanted = {hold.user_id for holds in self.holds.values() for hold in holds}
-        wanted |= {auction.seller_id for auction in auctions}
-        self.users = dict(users or {})
-        self.users.update(users_lock(wanted - set(self.users)))
-        self.audiences = notices.audiences(ids)
-        self.postings: list[Posting] = []
-        self.closed: list[Auction] = []
-        self.notifications: list[Notification] = []
-
-    def close(self, auction: Auction, *, now: datetime, end_now: bool) -> CloseResult:
-        if auction.pk not in self.holds:
-            raise ValueError(f"auction {auction.pk} is not in this batch")
-        winner_id, price, outcome = _outcome(auction, self.sealed.get(auction.pk))
-        holds = self.holds[auction.pk]
-        fee = 0
-        if winner_id is not None:
-            fee = price * settings.PLATFORM_FEE_PERCENT // 100
-            # The winner pays from their held stars; whatever they held beyond
-            # the price is released with every other hold.
-            self.postings.append(
-                _settlement(auction, holds, self.users, winner_id, price, fee)
-            )
-        self.postings.extend(
-            release_posting(
-                user=self.users[hold.user_id],
-                amount=hold.amount_stars,
-                auction_id=auction.pk,
-                reason=f"auction {auction.pk} over",
-            )
-            for hold in holds
-            if hold.amount_stars
-        )
-
-        auction.status = Auction.Status.FINISHED
-        auction.close_outcome = outcome
-        auction.winner_id = winner_id
-        auction.final_price_stars = price
-        if price is not None:
-            auction.current_price_stars = price
-        auction.closed_at = now
-        if end_now and now > auction.starts_at:
-            auction.ends_at = now
-        self.closed.append(auction)
-        bidders, watchers = self.audiences.get(auction.pk, (set(), set()))
-        self.notifications += notices.closed_notifications(
-            auction=auction, fee=fee, bidders=bidders, watchers=watchers
-        )
-        logger.info(
-            "auction closed",
-            extra={
-                "auction_id": auction.pk,
-                "outcome": outcome,
-                "winner_id": winner_id,
-                "price": price,
-                "fee": fee,
-            },
-        )
-        return CloseResult(
-            closed=True,
-            outcome=outcome,
-            winner_id=winner_id,
-            final_price_stars=price,
-            fee_stars=fee,
-        )
-
-    def flush(self) -> None:
-        if self.postings:
-            ledger_post_many(postings=self.postings, locked=self.users)
-        holds = [hold.pk for auction in self.closed for hold in self.holds[auction.pk]]
-        if holds:
-            AuctionHold.objects.filter(pk__in=holds).delete()
-        if len(self.closed) == 1:
-            self.closed[0].save(update_fields=CLOSE_FIELDS)
-        elif self.closed:
-            _auctions_save(self.closed, CLOSE_FIELDS)
-        notices.notify_closed(notifications=self.notifications)
-
-
-def _auctions_save(auctions: list[Auction], field_names: list[str]) -> None:
-    """`save(update_fields=…)` for many rows in one statement sent once
-    (`executemany`: pipelined by psycopg, native on SQLite). bulk_update's CASE
-    expressions cost more Python than the round trips they save."""
-    now = timezone.now()
-    for auction in auctions:
-        auction.updated_at = now
-    meta = Auction._meta
-    fields = [meta.get_field(name) for name in field_names]
-    qn = connection.ops.quote_name
-    assignments = ", ".join(f"{qn(field.column)} = %s" for field in fields)
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {qn(meta.db_table)} SET {assignments} "
-            f"WHERE {qn(meta.pk.column)} = %s",
-            [
-                [
-                    field.get_db_prep_save(getattr(auction, field.attname), connection)
-                    for field in fields
-                ]
-                + [auction.pk]
-                for auction in auctions
-            ],
-        )
+    auction.status = Auction.Status.FINISHED
+    auction.close_outcome = outcome
+    auction.winner_id = winner_id
+    auction.final_price_stars = price
+    if price is not None:
+        auction.current_price_stars = price
+    auction.closed_at = now
+    if end_now and now > auction.starts_at:
+        auction.ends_at = now
+    auction.save(update_fields=CLOSE_FIELDS)
+    notices.notify_closed(auction=auction, fee=fee)
+    logger.info(
+        "auction closed",
+        extra={
+            "auction_id": auction.pk,
+            "outcome": outcome,
+            "winner_id": winner_id,
+            "price": price,
+            "fee": fee,
+        },
+    )
+    return CloseResult(
+        closed=True,
+        outcome=outcome,
+        winner_id=winner_id,
+        final_price_stars=price,
+        fee_stars=fee,
+    )
 
 
 def _settlement(
@@ -269,7 +177,7 @@ def _settlement(
     fee: int,
 ) -> Posting:
     """The posting that pays the seller from the winner's held stars; the
-    winner's hold (in `holds`) shrinks by the price, and what is left of it is
+    winner's hold (in `holds`) shrinks by the price, what is left of it is
     released with the others."""
     hold = next((hold for hold in holds if hold.user_id == winner_id), None)
     if hold is None:
@@ -287,14 +195,11 @@ def _settlement(
     )
 
 
-def _outcome(
-    auction: Auction, ranking: list[tuple[int, int]] | None
-) -> tuple[int | None, int | None, str]:
-    """(winner id, price, outcome) by the auction's type. `ranking`: a sealed
-    auction's bidders with their best bids, best first."""
+def _outcome(auction: Auction) -> tuple[int | None, int | None, str]:
+    """(winner id, price, outcome) by the auction's type."""
     reserve = auction.reserve_price_stars
     if auction.type == Type.SEALED:
-        return _sealed_outcome(auction, ranking or [])
+        return _sealed_outcome(auction)
     # English and perpetual: the leader. (An accepted Dutch auction closes in
     # `dutch_accept`; one that reaches its end has no leader: nobody took it.)
     if auction.leader_id is None:
@@ -304,30 +209,20 @@ def _outcome(
     return auction.leader_id, auction.current_price_stars, Outcome.SOLD
 
 
-def _sealed_rankings(auction_ids: list[int]) -> dict[int, list[tuple[int, int]]]:
-    """Per sealed auction, each bidder's best bid, best first: the highest bid,
-    the earlier on a tie."""
-    if not auction_ids:
-        return {}
-    best: dict[int, dict[int, int]] = defaultdict(dict)
-    for auction_id, bidder_id, amount in (
-        Bid.objects.filter(auction_id__in=auction_ids)
-        .order_by("auction_id", "-amount", "created_at", "id")
-        .values_list("auction_id", "bidder_id", "amount")
-    ):
-        best[auction_id].setdefault(bidder_id, amount)
-    # dict order is the query's: best first.
-    return {auction_id: list(bids.items()) for auction_id, bids in best.items()}
-
-
-def _sealed_outcome(
-    auction: Auction, ranking: list[tuple[int, int]]
-) -> tuple[int | None, int | None, str]:
+def _sealed_outcome(auction: Auction) -> tuple[int | None, int | None, str]:
     """The highest bid wins, the earlier on a tie. First price: the winner pays
     their bid. Second price (Vickrey): the next bidder's best bid, or the starting
     price if alone — at least the reserve, never more than their own bid."""
-    if not ranking:
+    best: dict[int, int] = {}
+    for bidder_id, amount in (
+        Bid.objects.filter(auction=auction)
+        .order_by("-amount", "created_at", "id")
+        .values_list("bidder_id", "amount")
+    ):
+        best.setdefault(bidder_id, amount)
+    if not best:
         return None, None, Outcome.NO_BIDS
+    ranking = list(best.items())  # dict order is the query's: best first
     winner_id, top = ranking[0]
     reserve = auction.reserve_price_stars
     if reserve is not None and top < reserve:

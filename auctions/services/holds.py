@@ -10,9 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from django.db.models import OuterRef, Subquery
-from django.db.models.functions import Coalesce
-
 from accounts.models import User
 from auctions.models import Auction, AuctionHold
 from payments.services.ledger import (
@@ -39,52 +36,26 @@ def users_lock(user_ids: Iterable[int]) -> dict[int, User]:
     }
 
 
-def users_lock_with_holds(
-    user_ids: Iterable[int], *, auction: Auction
-) -> tuple[dict[int, User], dict[int, int]]:
-    """`users_lock`, and in the same statement the stars each of them holds for
-    `auction` (0 for none): what a bid needs, one round trip sooner. Exact under
-    the auction lock the caller holds, which every writer of holds takes."""
-    held_here = Subquery(
-        AuctionHold.objects.filter(auction=auction, user=OuterRef("pk")).values(
-            "amount_stars"
-        )[:1]
-    )
-    ids = sorted(set(user_ids))
-    users = {
-        user.pk: user
-        for user in User.objects.select_for_update()
-        .filter(pk__in=ids)
-        .annotate(held_here=Coalesce(held_here, 0))
-        .order_by("pk")
-    }
-    return users, {pk: user.held_here for pk, user in users.items()}
-
-
 def holds_set(
     *,
     auction: Auction,
     users: Mapping[int, User],
     amounts: Mapping[int, int],
     reason: str = "",
-    current: Mapping[int, int] | None = None,
 ) -> dict[int, int]:
     """Make the stars held for `auction` from each user in `amounts` exactly that
     amount (0 releases everything), moving only the differences through the
-    ledger, in the order given. `users`: the locked rows; `current`: what they
-    hold for it now, when the caller read it under the locks
-    (`users_lock_with_holds`). Returns the change per user (+ held more,
-    − released)."""
-    if current is None:
-        current = dict(
-            AuctionHold.objects.filter(auction=auction, user_id__in=amounts)
-            .order_by()
-            .values_list("user_id", "amount_stars")
-        )
+    ledger, in the order given. `users`: the locked rows. Returns the change per
+    user (+ held more, − released)."""
+    holds = {
+        hold.user_id: hold
+        for hold in AuctionHold.objects.filter(auction=auction, user_id__in=amounts)
+    }
     changes: dict[int, int] = {}
     postings: list[Posting] = []
     for user_id, amount in amounts.items():
-        delta = changes[user_id] = amount - current.get(user_id, 0)
+        current = holds[user_id].amount_stars if user_id in holds else 0
+        delta = changes[user_id] = amount - current
         move = hold_posting if delta > 0 else release_posting
         if delta:
             postings.append(
@@ -98,12 +69,12 @@ def holds_set(
     if postings:
         ledger_post_many(postings=postings, locked=users)
     gone = [
-        user_id
+        holds[user_id].pk
         for user_id, amount in amounts.items()
-        if amount == 0 and current.get(user_id, 0)
+        if amount == 0 and user_id in holds
     ]
     if gone:
-        AuctionHold.objects.filter(auction=auction, user_id__in=gone).delete()
+        AuctionHold.objects.filter(pk__in=gone).delete()
     kept = [
         AuctionHold(auction=auction, user_id=user_id, amount_stars=amount)
         for user_id, amount in amounts.items()
@@ -130,26 +101,43 @@ def hold_set(*, auction: Auction, user: User, amount: int, reason: str = "") -> 
 def holds_release_all(
     *, auction: Auction, users: dict[int, User] | None = None, reason: str = ""
 ) -> int:
-    """Give back every star still held for `auction` (a cancel), in one ledger
-    batch. `users` are the rows the caller already locked; any other holder is
-    locked here. Returns the number of stars released."""
+    """Give back every star still held for `auction` (a cancel). `users` are the
+    rows the caller already locked; any other holder is locked here. Returns the
+    number of stars released."""
     holds = list(AuctionHold.objects.filter(auction=auction).order_by("user_id"))
+    return holds_release(auction=auction, holds=holds, users=users, reason=reason)
+
+
+def holds_release(
+    *,
+    auction: Auction,
+    holds: list[AuctionHold],
+    users: Mapping[int, User] | None = None,
+    reason: str = "",
+    before: Iterable[Posting] = (),
+) -> int:
+    """Release `holds` (rows of `auction` the caller read under its lock, by
+    user id) in one ledger batch, after the postings `before` (a settlement),
+    and delete them. Returns the number of stars released."""
     users = dict(users or {})
     missing = [hold.user_id for hold in holds if hold.user_id not in users]
     if missing:
         users.update(users_lock(missing))
+    postings = [
+        *before,
+        *(
+            release_posting(
+                user=users[hold.user_id],
+                amount=hold.amount_stars,
+                auction_id=auction.pk,
+                reason=reason,
+            )
+            for hold in holds
+            if hold.amount_stars
+        ),
+    ]
+    if postings:
+        ledger_post_many(postings=postings, locked=users)
     if holds:
-        ledger_post_many(
-            postings=[
-                release_posting(
-                    user=users[hold.user_id],
-                    amount=hold.amount_stars,
-                    auction_id=auction.pk,
-                    reason=reason,
-                )
-                for hold in holds
-            ],
-            locked=users,
-        )
         AuctionHold.objects.filter(pk__in=[hold.pk for hold in holds]).delete()
     return sum(hold.amount_stars for hold in holds)

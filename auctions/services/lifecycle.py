@@ -25,7 +25,7 @@ from accounts.services import notify
 from auctions.models import Auction
 
 from . import notices
-from .closing import CloseBatch, CloseResult, close_locked
+from .closing import CloseResult, close_locked
 
 logger = logging.getLogger(__name__)
 
@@ -36,9 +36,6 @@ Type = Auction.Type
 # stops picking new auctions after this long and leaves the rest to the next one.
 CLOSE_SWEEP_BUDGET_SECONDS = 45.0
 REMINDER_BATCH = 200
-# Auctions closed per transaction by the sweep: the queries of a batch are about
-# those of one close, and a batch still commits in a fraction of a second.
-CLOSE_BATCH = 50
 
 
 # -- opening --------------------------------------------------------------------
@@ -74,29 +71,28 @@ def auctions_close_due(
     now: datetime | None = None,
     budget_seconds: float = CLOSE_SWEEP_BUDGET_SECONDS,
 ) -> CloseSweep:
-    """Close due auctions, a batch at a time, until none is left or the time
-    budget is spent. `now`: a fixed clock (tests); by default each pick reads
-    the time, so auctions that end while the sweep runs are closed by it too.
+    """Close due auctions one by one until none is left or the time budget is
+    spent. `now`: a fixed clock (tests); by default each pick reads the time, so
+    auctions that end while the sweep runs are closed by it too.
 
     Several sweeps may run at once (beat's, and the helpers a backlog calls in):
-    each picks the longest-overdue auctions *that no one else has locked*, so
-    they share a backlog instead of queueing behind each other. A close that
-    raises is logged and skipped; its transaction rolled back, so the auction is
-    still active and due, and the next sweep tries it again."""
+    each picks the longest-overdue auction *that no one else has locked*, so they
+    share a backlog instead of queueing behind each other. A close that raises is
+    logged and skipped; its transaction rolled back, so the auction is still
+    active and due, and the next sweep tries it again."""
     sweep = CloseSweep()
     deadline = time.monotonic() + budget_seconds
     while True:
         if time.monotonic() >= deadline:
             sweep.finished = False
             break
-        picked = _close_next_due(now=now or timezone.now(), skip=sweep.failed)
-        if not picked:
+        picked, result = _close_next_due(now=now or timezone.now(), skip=sweep.failed)
+        if picked is None:
             break
-        for pk, result in picked:
-            if result is None:
-                sweep.failed.append(pk)
-            elif result.closed:
-                sweep.closed += 1
+        if result is None:
+            sweep.failed.append(picked)
+        elif result.closed:
+            sweep.closed += 1
     if sweep.closed or sweep.failed:
         logger.info(
             "auctions close sweep",
@@ -119,15 +115,11 @@ def auctions_close_backlog(*, now: datetime | None = None, limit: int = 10_000) 
 
 def _close_next_due(
     *, now: datetime, skip: list[int]
-) -> list[tuple[int, CloseResult | None]]:
-    """Close the longest-overdue auctions nobody else holds, up to CLOSE_BATCH of
-    them in one transaction (a close costs about as many queries as a batch).
-    Returns (id, result) for each, the result None when its close raised; an
-    empty list when nothing is due.
-
-    If the batch raises, all of it rolls back and each auction is closed again
-    alone, so one broken auction costs the others nothing but the retry."""
-    picked: list[int] = []
+) -> tuple[int | None, CloseResult | None]:
+    """Close the longest-overdue auction nobody else holds. Returns (its id, the
+    result), (its id, None) when the close raised, or (None, None) when nothing
+    is due."""
+    picked: int | None = None
     try:
         with transaction.atomic(durable=True):
             # skip_locked: a row another sweep is closing (or a bid holds for a
@@ -138,57 +130,24 @@ def _close_next_due(
             # ends_at) index gives as it is: a tie-break on pk would sort every
             # due row on each pick (10,000 auctions ending in the same second
             # made each pick read all of them).
-            auctions = list(
+            auction = (
                 Auction.objects.select_for_update(skip_locked=True)
                 .filter(status=Status.ACTIVE, ends_at__lte=now)
                 .exclude(pk__in=skip)
-                .order_by("ends_at")[:CLOSE_BATCH]
-            )
-            picked = [auction.pk for auction in auctions]
-            if not auctions:
-                return []
-            batch = CloseBatch(auctions=auctions)
-            results = [
-                close_locked(auction=auction, now=now, batch=batch)
-                for auction in auctions
-            ]
-            batch.flush()
-            return list(zip(picked, results, strict=True))
-    except SoftTimeLimitExceeded:
-        raise
-    except Exception:
-        if not picked:
-            raise
-        if len(picked) == 1:
-            logger.exception("auction close failed", extra={"auction_id": picked[0]})
-            return [(picked[0], None)]
-        logger.warning(
-            "auction close batch failed; closing its auctions one by one",
-            exc_info=True,
-            extra={"auction_ids": picked},
-        )
-        return [(pk, _close_alone(pk, now=now)) for pk in picked]
-
-
-def _close_alone(pk: int, *, now: datetime) -> CloseResult | None:
-    """Close one auction of a failed batch in a transaction of its own (the
-    same CAS as the batch: still active, due and not locked by anyone else).
-    None when it raised."""
-    try:
-        with transaction.atomic(durable=True):
-            auction = (
-                Auction.objects.select_for_update(skip_locked=True)
-                .filter(pk=pk, status=Status.ACTIVE, ends_at__lte=now)
+                .order_by("ends_at")
                 .first()
             )
             if auction is None:
-                return CloseResult(closed=False)
-            return close_locked(auction=auction, now=now)
+                return None, None
+            picked = auction.pk
+            return picked, close_locked(auction=auction, now=now)
     except SoftTimeLimitExceeded:
         raise
     except Exception:
-        logger.exception("auction close failed", extra={"auction_id": pk})
-        return None
+        if picked is None:
+            raise
+        logger.exception("auction close failed", extra={"auction_id": picked})
+        return picked, None
 
 
 # -- "ending soon" reminders ------------------------------------------------------

@@ -39,29 +39,21 @@ def watcher_ids(auction: Auction) -> set[int]:
 
 def audience(auction: Auction) -> tuple[set[int], set[int]]:
     """(bidder ids, watcher ids) in one query."""
-    return audiences([auction.pk]).get(auction.pk, (set(), set()))
-
-
-def audiences(auction_ids: list[int]) -> dict[int, tuple[set[int], set[int]]]:
-    """Per auction (of those with anyone): (bidder ids, watcher ids), all in one
-    query."""
     bidding = (
-        Bid.objects.filter(auction_id__in=auction_ids)
+        Bid.objects.filter(auction=auction)
         .order_by()
-        .values_list(
-            "auction_id", "bidder_id", Value(True, output_field=BooleanField())
-        )
+        .values_list("bidder_id", Value(True, output_field=BooleanField()))
     )
     watching = (
-        Watch.objects.filter(auction_id__in=auction_ids)
+        Watch.objects.filter(auction=auction)
         .order_by()
-        .values_list("auction_id", "user_id", Value(False, output_field=BooleanField()))
+        .values_list("user_id", Value(False, output_field=BooleanField()))
     )
-    found: dict[int, tuple[set[int], set[int]]] = {}
-    for auction_id, user_id, is_bidder in bidding.union(watching):
-        bidders, watchers = found.setdefault(auction_id, (set(), set()))
+    bidders: set[int] = set()
+    watchers: set[int] = set()
+    for user_id, is_bidder in bidding.union(watching):
         (bidders if is_bidder else watchers).add(user_id)
-    return found
+    return bidders, watchers
 
 
 def notify_bid(
@@ -123,12 +115,11 @@ def _extended(auction: Auction) -> list[Notification]:
     ]
 
 
-def closed_notifications(
-    *, auction: Auction, fee: int, bidders: set[int], watchers: set[int]
-) -> list[Notification]:
+def notify_closed(*, auction: Auction, fee: int = 0) -> None:
     """Winner, seller, the other bidders and the watchers each hear how it ended."""
     key = f"auction:{auction.pk}:close"
     base = _base(auction)
+    bidders, watchers = audience(auction)
     told = {auction.seller_id, *bidders}
     outcome = auction.close_outcome
     price = auction.final_price_stars
@@ -157,10 +148,4 @@ def closed_notifications(
             tell(user_id, "auction_ended", sold=True, price=price)
         else:
             tell(user_id, "auction_ended", sold=False)
-    return rows
-
-
-def notify_closed(*, notifications: list[Notification]) -> None:
-    """Write what the closes of a batch tell (`closed_notifications`), in one
-    statement."""
-    notify_many(notifications=notifications)
+    notify_many(notifications=rows)

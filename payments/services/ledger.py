@@ -14,7 +14,8 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import transaction
+from django.db.models import BigIntegerField, Case, F, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -282,22 +283,21 @@ def _apply(
 
 
 def _balances_write(changes: Mapping[int, tuple[int, int]]) -> None:
-    """Move the cached balances by (available, held) per user, relative to the
-    row, in pk order. One statement for all of them (`executemany`: one round
-    trip, pipelined by psycopg), not one CASE expression per user, whose Python
-    cost grows fast with the number of users in a batch."""
+    """Move the cached balances by (available, held) per user, in one UPDATE."""
     if not changes:
         return
-    qn = connection.ops.quote_name
-    meta = User._meta
-    balance = qn(meta.get_field("stars_balance").column)
-    held = qn(meta.get_field("stars_held").column)
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {qn(meta.db_table)} SET {balance} = {balance} + %s, "
-            f"{held} = {held} + %s WHERE {qn(meta.pk.column)} = %s",
-            [(delta[0], delta[1], pk) for pk, delta in sorted(changes.items())],
+
+    def by_user(index: int) -> Case:
+        return Case(
+            *(When(pk=pk, then=Value(delta[index])) for pk, delta in changes.items()),
+            default=Value(0),
+            output_field=BigIntegerField(),
         )
+
+    User.objects.filter(pk__in=list(changes)).update(
+        stars_balance=F("stars_balance") + by_user(0),
+        stars_held=F("stars_held") + by_user(1),
+    )
 
 
 SPEND_KINDS = (Kind.SUBSCRIPTION, Kind.FEE)
