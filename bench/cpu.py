@@ -6,21 +6,35 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 TICK = os.sysconf("SC_CLK_TCK")
+DB_NAME = (
+    urlsplit(os.environ.get("DATABASE_URL", "")).path.lstrip("/") or "auction_bench"
+)
 
 
 def _group(pid: int, comm: str, cmdline: str, me: int) -> str:
     if pid == me:
         return "loadgen"
-    if "gunicorn" in cmdline:
-        return "gunicorn"
-    if "celery" in cmdline:
-        return "celery"
+    if "gunicorn" in cmdline or "celery" in cmdline:
+        # Ours carry the bench environment; anyone else's count as "other".
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                ours = b"BENCH_OUT=" in f.read()
+        except OSError:
+            ours = False
+        if not ours:
+            return "other"
+        return "gunicorn" if "gunicorn" in cmdline else "celery"
     if comm == "pgbench":
         return "pgbench"
     if comm.startswith("postgres") or cmdline.startswith("postgres"):
-        return "postgres"
+        if f" {DB_NAME} " in cmdline:
+            return "postgres"  # backends serving the bench database
+        if "(" in cmdline or "[local]" in cmdline:
+            return "other"  # backends serving someone else's database
+        return "postgres-bg"  # WAL writer, checkpointer...: shared by all
     if comm.startswith("redis"):
         return "redis"
     return "other"

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "bench" / "out"
+OUT = Path(os.environ.get("BENCH_OUT", ROOT / "bench" / "out"))
 BIN = Path(sys.executable).parent
 
 
@@ -51,10 +51,32 @@ def machine_state() -> dict:
     }
 
 
+def wait_quiet(*, busy_below: float = 0.35, window: float = 5.0) -> float:
+    """Wait (at most BENCH_WAIT_QUIET seconds, default 0) until the machine has
+    been nearly idle for `window` seconds: other people's test runs share these
+    cores. Returns the cores that were busy in the last window."""
+    from bench.cpu import _machine
+
+    limit = float(os.environ.get("BENCH_WAIT_QUIET", "0"))
+    deadline = time.monotonic() + limit
+    while True:
+        before = _machine()[0]
+        time.sleep(window)
+        busy = (_machine()[0] - before) / window
+        if busy < busy_below or time.monotonic() >= deadline:
+            if limit:
+                log(f"machine busy {busy:.2f} cores before the phase")
+            return busy
+
+
 def database_reset() -> None:
-    """Migrate, then empty every table; and empty our Redis db (broker + cache)."""
+    """A fresh schema migrated by the code under test (an earlier run may have
+    measured another revision), and an empty Redis db (broker + cache)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
     call_command("migrate", verbosity=0)
-    call_command("flush", interactive=False, verbosity=0)
     import redis
 
     redis.Redis.from_url(settings.REDIS_URL).flushdb()
@@ -96,7 +118,7 @@ class Process:
 
 
 def gunicorn_start(tag: str) -> Process:
-    OUT.mkdir(exist_ok=True)
+    OUT.mkdir(parents=True, exist_ok=True)
     proc = Process(
         "gunicorn",
         [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "auction_bot.wsgi"],
@@ -122,7 +144,7 @@ def worker_boots(logfile: Path) -> int:
 
 
 def celery_worker_start(name: str, concurrency: int = 1) -> Process:
-    OUT.mkdir(exist_ok=True)
+    OUT.mkdir(parents=True, exist_ok=True)
     return Process(
         f"celery-{name}",
         [
@@ -186,7 +208,19 @@ def pgbench(
         f"--log-prefix={logdir}/tx",
         db.path.lstrip("/"),
     ]
-    result = subprocess.run(args, capture_output=True, text=True, check=False)
+    from bench.cpu import cpu_sample, cpu_split
+
+    # CPU is sampled from 1 s in to 1 s before the end: pgbench's server
+    # processes exit with it, and their time would be lost to "other".
+    proc = subprocess.Popen(
+        args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    time.sleep(1)
+    before = cpu_sample()
+    time.sleep(max(seconds - 2, 1))
+    cpu = cpu_split(before, cpu_sample(), max(seconds - 2, 1))
+    stdout, stderr = proc.communicate()
+    result = subprocess.CompletedProcess(args, proc.returncode, stdout, stderr)
     if result.returncode != 0:
         raise RuntimeError("pgbench failed:\n" + result.stdout + result.stderr)
     tps = float(re.search(r"tps = ([\d.]+)", result.stdout).group(1))
@@ -209,11 +243,12 @@ def pgbench(
         "transactions": len(latencies),
         "failed": int(failed.group(1)) if failed else 0,
         "latency_ms": {"p50": pct(50), "p99": pct(99), "max": round(latencies[-1], 1)},
+        "cpu_cores": cpu,
     }
 
 
 def results_write(tag: str, data: dict) -> Path:
-    OUT.mkdir(exist_ok=True)
+    OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"{tag}-{time.strftime('%Y%m%d-%H%M%S')}.json"
     path.write_text(json.dumps(data, indent=2, default=str))
     return path

@@ -37,9 +37,11 @@ OUTBID_RE = re.compile(r"another bidder.s maximum is higher: the price is now (\
 RAISED_RE = re.compile(r"Your maximum is now (\d+) ")
 
 # Refusals that are the rules working, not failures.
-LEGIT_REFUSALS = {
+LEGIT_REFUSALS = {  # and "price_moved_though_maximum_covered_it", see _bid_once
     "price_moved": MIN_ERROR_RE,
     "already_leading": re.compile(r"already the highest bidder"),
+    # A maximum posted by a bidder who (unknown to it) leads with a higher one.
+    "maximum_not_higher": re.compile(r"Your maximum is already \d+ stars"),
 }
 
 
@@ -98,6 +100,7 @@ class Run:
     records: list[Record] = field(default_factory=list)
     accepted: list[Accepted] = field(default_factory=list)
     error_samples: list[str] = field(default_factory=list)
+    stale_panels: int = 0
 
     def error(self, started: float, latency: float, kind: str, what: str) -> None:
         self.records.append(Record(started, latency, kind, f"error:{what}"))
@@ -128,8 +131,9 @@ def _classify_refusal(body: str) -> tuple[str, int | None]:
     minimum = MIN_ERROR_RE.search(text)
     if minimum:
         return "price_moved", int(minimum.group(1))
-    if LEGIT_REFUSALS["already_leading"].search(text):
-        return "already_leading", None
+    for name in ("already_leading", "maximum_not_higher"):
+        if LEGIT_REFUSALS[name].search(text):
+            return name, None
     return f"error:refused: {text[:120]}", None
 
 
@@ -141,6 +145,7 @@ async def _bid_once(
     strategy: str,
     spread: int,
 ) -> None:
+    maximum = None
     if strategy == "min":
         amount: int | None = lot.min_next
         url, data = f"/auction/{lot.uuid}/bid", {"amount": str(amount)}
@@ -189,6 +194,15 @@ async def _bid_once(
     outcome, minimum = _classify_refusal(body)
     if minimum is not None:
         lot.learn_minimum(minimum)
+        shown = PRICE_RE.search(body)
+        if shown and int(shown.group(1)) + increment_for(int(shown.group(1))) < minimum:
+            # The refusal names the fresh minimum, but the panel next to it
+            # still shows the price read before the bid waited for the lock.
+            run.stale_panels += 1
+        if maximum is not None and maximum >= minimum:
+            # A maximum that covers the minimum refused as "price moved": the
+            # /max view fixes the opening amount before taking the lock.
+            outcome = "price_moved_though_maximum_covered_it"
     run.records.append(Record(started, latency, "bid", outcome))
     if outcome.startswith("error:") and len(run.error_samples) < 20:
         run.error_samples.append(outcome)

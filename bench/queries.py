@@ -78,7 +78,67 @@ LAYERS = [
 ]
 
 
-def _profile(make_request, repeat: int = REPEAT) -> dict:
+BID_PHASES = [
+    (
+        "whole request (middleware + view)",
+        "django/core/handlers/base.py",
+        "get_response",
+    ),
+    ("view (after middleware)", "django/core/handlers/base.py", "_get_response"),
+    (
+        "  auction read before the bid",
+        "auctions/views/detail.py",
+        "public_auction_or_404",
+    ),
+    ("  rate limit (Redis)", "auctions/views/bidding.py", "_check_rate"),
+    ("  bid_place (the transaction)", "auctions/services/bidding.py", "bid_place"),
+    ("    ledger posts", "payments/services/ledger.py", "_ledger_post"),
+    ("    outbox rows", "accounts/services.py", "notify"),
+    (
+        "    Celery publish after commit",
+        "django/db/backends/base/base.py",
+        "run_and_clear_commit_hooks",
+    ),
+    ("  live partial: context (queries)", "auctions/views/detail.py", "live_context"),
+    ("  live partial: render total", "auctions/views/detail.py", "render_live"),
+    ("  full page: render total", "auctions/views/detail.py", "render_detail"),
+]
+CLOSE_PHASES = [
+    ("whole close", "auctions/services/lifecycle.py", "_close_next_due"),
+    ("  close_locked", "auctions/services/closing.py", "close_locked"),
+    ("    settlement", "auctions/services/closing.py", "_settle"),
+    ("    holds released", "auctions/services/holds.py", "holds_release_all"),
+    ("    ledger posts", "payments/services/ledger.py", "_ledger_post"),
+    ("    notifications written", "auctions/services/notices.py", "notify_closed"),
+    (
+        "  Celery publish after commit",
+        "django/db/backends/base/base.py",
+        "run_and_clear_commit_hooks",
+    ),
+]
+
+
+def _phases(stats: pstats.Stats, phases: list, repeat: int) -> dict:
+    """Cumulative CPU per request of the functions that mark each phase."""
+    out = {}
+    for label, path, name in phases:
+        total = sum(
+            ct
+            for (filename, _line, func), (
+                _cc,
+                _nc,
+                _tt,
+                ct,
+                _callers,
+            ) in stats.stats.items()
+            if func == name and filename.endswith(path)
+        )
+        if total:
+            out[label] = round(1000 * total / repeat, 2)
+    return out
+
+
+def _profile(make_request, repeat: int = REPEAT, phases: list | None = None) -> dict:
     """Self time of every function, bucketed by the layer its file belongs to."""
     # CPU time, not wall time: waiting for PostgreSQL (and for other processes
     # on a busy machine) is not this process's work.
@@ -106,11 +166,85 @@ def _profile(make_request, repeat: int = REPEAT) -> dict:
             layers["everything else (views, services, middleware, Python)"] += tottime
     out = {k: round(100 * v / total, 1) for k, v in layers.most_common()}
     out["_profiled_cpu_ms_per_request"] = round(1000 * total / repeat, 2)
+    if phases:
+        out["_phases_profiled_cpu_ms"] = _phases(stats, phases, repeat)
     top = sorted(stats.stats.items(), key=lambda kv: kv[1][3], reverse=True)
     out["_top_cumulative"] = [
         f"{round(1000 * ct / repeat, 2)} ms  {fn.split('site-packages/')[-1].split('/work/main/')[-1]}:{line} {func}"
         for (fn, line, func), (_cc, _nc, _tt, ct, _callers) in top[:40]
     ]
+    return out
+
+
+def _cpu_ms(make_request, repeat: int = REPEAT) -> float:
+    make_request()
+    cpus = []
+    for _ in range(repeat):
+        cpu = time.process_time()
+        make_request()
+        cpus.append((time.process_time() - cpu) * 1000)
+    cpus.sort()
+    return round(cpus[len(cpus) // 2], 2)
+
+
+def _what_if(accepted_bid, refused_bid, poll_changed) -> dict:
+    """The same requests with one thing changed by a patch in this process only
+    (production code untouched): evidence for the proposals in RESULTS.md."""
+    from unittest import mock
+
+    from auctions import selectors
+
+    def history(limit: int):
+        real = selectors.auction_bid_history
+
+        def shorter(**kwargs):
+            return real(**kwargs, limit=limit)
+
+        return mock.patch("auctions.views.detail.auction_bid_history", shorter)
+
+    out: dict = {}
+    for label, request in (
+        ("bid accepted", accepted_bid),
+        ("bid refused: price moved", refused_bid),
+        ("live poll, changed", poll_changed),
+    ):
+        row = {"as is (history of 50)": _cpu_ms(request)}
+        for limit in (10, 0):
+            with history(limit):
+                row[f"history of {limit}"] = _cpu_ms(request)
+        out[label] = row
+    log(f"what if: {out}")
+    return out
+
+
+def _service_only(auction, bidders, state) -> dict:
+    """`bid_place` alone, no HTTP, two bidders taking turns: its wall time is
+    about how long the auction row stays locked per accepted bid, so 1000 /
+    wall is what one auction could take if the web tier cost nothing."""
+    from auctions.services import bid_place
+
+    walls, cpus = [], []
+    turn = state["turn"]  # the leader now; the other one bids first
+    for _ in range(REPEAT):
+        price = state["price"]
+        amount = price + increment_for(price)
+        turn ^= 1
+        wall, cpu = time.perf_counter(), time.process_time()
+        bid_place(auction=auction, bidder=bidders[turn], amount=amount)
+        walls.append((time.perf_counter() - wall) * 1000)
+        cpus.append((time.process_time() - cpu) * 1000)
+        state["price"] = amount
+        state["turn"] = turn
+    walls.sort()
+    cpus.sort()
+    out = {
+        "bid_place_wall_ms_median": round(walls[len(walls) // 2], 2),
+        "bid_place_cpu_ms_median": round(cpus[len(cpus) // 2], 2),
+    }
+    out["one_auction_ceiling_bids_per_s"] = round(
+        1000 / out["bid_place_wall_ms_median"], 1
+    )
+    log(f"service only: {out}")
     return out
 
 
@@ -138,7 +272,7 @@ def _close_profile() -> dict:
         assert result is not None and result.closed, (picked, result)
 
     measured = _measure("close (sweep pick + close)", close_one, repeat=REPEAT // 2)
-    measured["profile"] = _profile(close_one, repeat=REPEAT // 2)
+    measured["profile"] = _profile(close_one, repeat=REPEAT // 2, phases=CLOSE_PHASES)
     return measured
 
 
@@ -205,8 +339,11 @@ def scenario_queries(args) -> dict:
         "live poll, changed (partial)": _measure("poll changed", poll_changed),
         "live poll, unchanged (204)": _measure("poll unchanged", poll_unchanged),
     }
-    result["profile_accepted_bid"] = _profile(accepted_bid)
-    result["profile_refused_bid"] = _profile(refused_bid)
+    result["profile_accepted_bid"] = _profile(accepted_bid, phases=BID_PHASES)
+    result["profile_refused_bid"] = _profile(refused_bid, phases=BID_PHASES)
+    result["profile_poll_changed"] = _profile(poll_changed, phases=BID_PHASES)
+    result["what_if"] = _what_if(accepted_bid, refused_bid, poll_changed)
+    result["service_only"] = _service_only(auction, bidders, state)
     result["close"] = _close_profile()
     log(
         "accepted bid profile: "

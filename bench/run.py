@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
+import sys
 import time
 
 import django
@@ -55,6 +57,7 @@ def _http_phase(
 ) -> tuple[loadgen.Run, dict]:
     """Run the load for warmup + seconds; figures cover the last `seconds`."""
     boots = harness.worker_boots(gunicorn.logfile)
+    harness.wait_quiet()
     state = harness.machine_state()
     log(f"{name}: {seconds:.0f} s (+{warmup:.0f} s warm-up), load {state['loadavg']}")
 
@@ -71,11 +74,20 @@ def _http_phase(
     run, began, cpu = asyncio.run(go())
     figures = loadgen.summarize(run, began + warmup, began + warmup + seconds, kind)
     figures["cpu_cores"] = cpu
+    figures.update(
+        _cpu_per_request(
+            cpu,
+            seconds,
+            figures["requests"] + _polls(run, began + warmup, began + warmup + seconds),
+        )
+    )
     figures["machine"] = state
     figures["machine_after"] = harness.machine_state()["loadavg"]
     figures["gunicorn_worker_restarts"] = harness.worker_boots(gunicorn.logfile) - boots
     if run.error_samples:
         figures["error_samples"] = run.error_samples[:10]
+    if kind == "bid":
+        figures["refusals_with_stale_price_panel"] = run.stale_panels
     if kind == "bid":
         polls = loadgen.summarize(run, began + warmup, began + warmup + seconds, "poll")
         if polls["requests"]:
@@ -92,14 +104,35 @@ def _http_phase(
     return run, figures
 
 
+def _polls(run: loadgen.Run, start: float, end: float) -> int:
+    return sum(1 for r in run.records if r.kind == "poll" and start <= r.started < end)
+
+
+def _cpu_per_request(cpu: dict, seconds: float, requests: int) -> dict:
+    """Server-side CPU (web + database + Redis) per request, and what two
+    otherwise idle cores would therefore serve: a figure that other people's
+    load on the machine disturbs far less than the rate itself."""
+    server = cpu.get("gunicorn", 0) + cpu.get("postgres", 0) + cpu.get("redis", 0)
+    if not requests or not server:
+        return {}
+    per = 1000 * server * seconds / requests
+    return {
+        "server_cpu_ms_per_request": round(per, 2),
+        "capacity_on_2_idle_cores_per_s": round(2000 / per, 1),
+    }
+
+
 def _pgbench_phase(name: str, **kwargs) -> dict:
+    harness.wait_quiet()
     state = harness.machine_state()
     log(f"{name}: pgbench, load {state['loadavg']}")
-    before = cpu_sample()
-    started = time.perf_counter()
     result = harness.pgbench(**kwargs)
-    result["cpu_cores"] = cpu_split(before, cpu_sample(), time.perf_counter() - started)
     result["machine"] = state
+    cpu = result["cpu_cores"]
+    if cpu.get("postgres"):
+        per = 1000 * cpu["postgres"] / result["transactions_per_s"]
+        result["postgres_cpu_ms_per_transaction"] = round(per, 3)
+        result["capacity_on_2_idle_cores_per_s"] = round(2000 / per, 1)
     log(
         f"{name}: {result['transactions_per_s']} tps, p50 {result['latency_ms']['p50']} ms, "
         f"p99 {result['latency_ms']['p99']} ms, failed {result['failed']}, cpu {result['cpu_cores']}"
@@ -334,6 +367,9 @@ def _gunicorn_shape() -> dict:
 
 
 def main() -> None:
+    # Stopped from outside (SIGTERM; background jobs ignore SIGINT): unwind, so
+    # the gunicorn and Celery processes started here are stopped too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("scenario", choices=["hot", "many", "closing", "queries"])
     parser.add_argument("--seconds", type=float, default=20)

@@ -23,5 +23,9 @@ BENCH_BID_RATE_LIMIT = env.int("BENCH_BID_RATE_LIMIT", default=0)
 # a queue no bench worker consumes, so the workers only close auctions.
 if env.bool("BENCH_ROUTE_DELIVERIES_AWAY", default=False):
     CELERY_TASK_ROUTES = {
-        "accounts.tasks.notification_deliver": {"queue": "bench-deliveries"}
+        name: {"queue": "bench-deliveries"}
+        for name in (
+            "accounts.tasks.notification_deliver",
+            "accounts.tasks.notifications_deliver",
+        )
     }
