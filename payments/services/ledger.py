@@ -13,6 +13,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.db.models import BigIntegerField, Case, F, Value, When
@@ -334,18 +335,15 @@ def stars_hold(
 ) -> LedgerTransaction:
     """Set stars aside (a bid): they leave the available balance but stay the
     user's until released or paid over."""
-    [(txn, _created)] = ledger_post_many(
-        postings=[
-            hold_posting(
-                user=user,
-                amount=amount,
-                auction_id=auction_id,
-                reason=reason,
-                idempotency_key=idempotency_key,
-            )
-        ]
+    return _post_one(
+        hold_posting(
+            user=user,
+            amount=amount,
+            auction_id=auction_id,
+            reason=reason,
+            idempotency_key=idempotency_key,
+        )
     )
-    return txn
 
 
 def stars_release(
@@ -357,18 +355,15 @@ def stars_release(
     idempotency_key: str | None = None,
 ) -> LedgerTransaction:
     """Give held stars back to the available balance (outbid, auction over)."""
-    [(txn, _created)] = ledger_post_many(
-        postings=[
-            release_posting(
-                user=user,
-                amount=amount,
-                auction_id=auction_id,
-                reason=reason,
-                idempotency_key=idempotency_key,
-            )
-        ]
+    return _post_one(
+        release_posting(
+            user=user,
+            amount=amount,
+            auction_id=auction_id,
+            reason=reason,
+            idempotency_key=idempotency_key,
+        )
     )
-    return txn
 
 
 def stars_transfer(
@@ -384,72 +379,62 @@ def stars_transfer(
     """Settle an auction: `amount` leaves the winner's held stars; the seller gets
     it minus `fee`, which goes to the platform — one transaction, so a settlement
     is never half done."""
-    [(txn, _created)] = ledger_post_many(
-        postings=[
-            transfer_posting(
-                from_user=from_user,
-                to_user=to_user,
-                amount=amount,
-                fee=fee,
-                auction_id=auction_id,
-                reason=reason,
-                idempotency_key=idempotency_key,
-            )
-        ]
+    return _post_one(
+        transfer_posting(
+            from_user=from_user,
+            to_user=to_user,
+            amount=amount,
+            fee=fee,
+            auction_id=auction_id,
+            reason=reason,
+            idempotency_key=idempotency_key,
+        )
     )
+
+
+def _post_one(posting: Posting) -> LedgerTransaction:
+    [(txn, _created)] = ledger_post_many(postings=[posting])
     return txn
 
 
 # The moves above as postings, for callers that write several at once
 # (`ledger_post_many`); each validates its amount as its service does.
+# `details`: auction_id, reason, idempotency_key (see `Posting`).
 
 
-def hold_posting(
-    *,
-    user: User,
-    amount: int,
-    auction_id: int | None = None,
-    reason: str = "",
-    idempotency_key: str | None = None,
-) -> Posting:
-    amount = stars_validate(amount)
-    return Posting(
-        kind=Kind.HOLD,
-        legs=[Leg(Account.AVAILABLE, -amount, user), Leg(Account.HELD, amount, user)],
-        reason=reason,
-        auction_id=auction_id,
-        idempotency_key=idempotency_key,
+def hold_posting(*, user: User, amount: int, **details: Any) -> Posting:
+    """Available → held, for one user."""
+    return _own_move(Kind.HOLD, Account.AVAILABLE, Account.HELD, user, amount, details)
+
+
+def release_posting(*, user: User, amount: int, **details: Any) -> Posting:
+    """Held → available, for one user."""
+    return _own_move(
+        Kind.RELEASE, Account.HELD, Account.AVAILABLE, user, amount, details
     )
 
 
-def release_posting(
-    *,
+def _own_move(
+    kind: str,
+    source: str,
+    target: str,
     user: User,
     amount: int,
-    auction_id: int | None = None,
-    reason: str = "",
-    idempotency_key: str | None = None,
+    details: dict[str, Any],
 ) -> Posting:
     amount = stars_validate(amount)
     return Posting(
-        kind=Kind.RELEASE,
-        legs=[Leg(Account.HELD, -amount, user), Leg(Account.AVAILABLE, amount, user)],
-        reason=reason,
-        auction_id=auction_id,
-        idempotency_key=idempotency_key,
+        kind=kind,
+        legs=[Leg(source, -amount, user), Leg(target, amount, user)],
+        **details,
     )
 
 
 def transfer_posting(
-    *,
-    from_user: User,
-    to_user: User,
-    amount: int,
-    fee: int,
-    auction_id: int | None = None,
-    reason: str = "",
-    idempotency_key: str | None = None,
+    *, from_user: User, to_user: User, amount: int, fee: int, **details: Any
 ) -> Posting:
+    """Held stars from one user to another's available balance, minus `fee` to
+    the platform."""
     amount = stars_validate(amount)
     if type(fee) is not int or not 0 <= fee <= amount:
         raise InvalidAmount(
@@ -462,13 +447,7 @@ def transfer_posting(
         legs.append(Leg(Account.AVAILABLE, amount - fee, to_user))
     if fee:
         legs.append(Leg(Account.PLATFORM, fee))
-    return Posting(
-        kind=Kind.SETTLEMENT,
-        legs=legs,
-        reason=reason,
-        auction_id=auction_id,
-        idempotency_key=idempotency_key,
-    )
+    return Posting(kind=Kind.SETTLEMENT, legs=legs, **details)
 
 
 def stars_adjust(
